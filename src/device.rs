@@ -1,0 +1,184 @@
+//! Picking where the work runs. The only file that names concrete burn backends.
+//!
+//! Two hazards measured with burn 0.22.1 shape this file:
+//! - Without a Vulkan driver, wgpu fell back to OpenGL, panicked inside wgpu and then hung,
+//!   although initialisation had returned Ok. So we probe for an adapter ourselves, on the
+//!   native compute APIs only (Vulkan, Metal, DX12), before burn sees the GPU at all.
+//! - With kernel fusion on, wgpu gradients came out wrong when one activation fed both a Gram
+//!   term and the next layer. `Cargo.toml` builds burn without its `fusion` feature, and a test
+//!   (tests/wgpu.rs) compares the objective's gradient on wgpu with the CPU's.
+
+use std::future::Future;
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::pin::pin;
+use std::task::{Context as TaskContext, Poll, Waker};
+
+use anyhow::{Result, bail};
+use burn::tensor::wgpu::{WgpuBackend, wgpu};
+use burn::tensor::{Device, DeviceKind, Tensor};
+
+/// What the user asked for with `--device`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum DeviceChoice {
+    /// A real GPU through wgpu when one is found, else the CPU.
+    Auto,
+    /// wgpu only; an error when no usable adapter exists. Also accepts software Vulkan
+    /// (Mesa's lavapipe), which is slow but useful for testing.
+    Gpu,
+    /// burn's CPU backend (flex).
+    Cpu,
+}
+
+/// The device picked, with a line for the user saying which it is.
+#[derive(Debug, Clone)]
+pub struct ComputeDevice {
+    pub device: Device,
+    pub description: String,
+    pub is_gpu: bool,
+}
+
+impl ComputeDevice {
+    pub fn cpu() -> Self {
+        let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+        ComputeDevice {
+            device: Device::flex(),
+            description: format!("CPU (burn flex, {threads} threads)"),
+            is_gpu: false,
+        }
+    }
+}
+
+/// A wgpu adapter found by [`probe_adapters`].
+#[derive(Debug, Clone)]
+pub struct Adapter {
+    pub info: wgpu::AdapterInfo,
+    /// `DeviceKind` selecting this adapter on its graphics API.
+    kind: DeviceKind,
+    api: WgpuBackend,
+}
+
+impl Adapter {
+    pub fn is_hardware(&self) -> bool {
+        self.info.device_type != wgpu::DeviceType::Cpu
+    }
+
+    pub fn describe(&self) -> String {
+        let software = if self.is_hardware() { "" } else { ", software rasteriser" };
+        format!("GPU {} ({:?}{software})", self.info.name, self.info.backend)
+    }
+}
+
+/// Adapters on the native compute APIs, best first (discrete, integrated, virtual, CPU).
+/// OpenGL is never asked: burn's wgpu path panics and hangs on it.
+pub fn probe_adapters() -> Vec<Adapter> {
+    let probe = || {
+        let mut found = Vec::new();
+        for (backend, api) in [
+            (wgpu::Backend::Vulkan, WgpuBackend::Vulkan),
+            (wgpu::Backend::Metal, WgpuBackend::Metal),
+            (wgpu::Backend::Dx12, WgpuBackend::Dx12),
+        ] {
+            if !wgpu::Instance::enabled_backend_features().contains(backend.into()) {
+                continue;
+            }
+            let instance = wgpu::Instance::new(wgpu::InstanceDescriptor {
+                backends: backend.into(),
+                ..wgpu::InstanceDescriptor::new_without_display_handle()
+            });
+            let infos: Vec<_> = block_on(instance.enumerate_adapters(backend.into()))
+                .iter()
+                .map(|a| a.get_info())
+                .collect();
+            for (i, info) in infos.iter().enumerate() {
+                // burn numbers adapters within their type on one API.
+                let n = infos[..i].iter().filter(|o| o.device_type == info.device_type).count();
+                let kind = match info.device_type {
+                    wgpu::DeviceType::DiscreteGpu => DeviceKind::DiscreteGpu(n),
+                    wgpu::DeviceType::IntegratedGpu => DeviceKind::IntegratedGpu(n),
+                    wgpu::DeviceType::VirtualGpu => DeviceKind::VirtualGpu(n),
+                    wgpu::DeviceType::Cpu if n == 0 => DeviceKind::Cpu,
+                    _ => continue,
+                };
+                found.push(Adapter { info: info.clone(), kind, api });
+            }
+        }
+        found.sort_by_key(|a| match a.info.device_type {
+            wgpu::DeviceType::DiscreteGpu => 0,
+            wgpu::DeviceType::IntegratedGpu => 1,
+            wgpu::DeviceType::VirtualGpu => 2,
+            _ => 3,
+        });
+        found
+    };
+    catch_unwind(probe).unwrap_or_default()
+}
+
+/// Bring up burn's wgpu runtime on `adapter` and check it computes.
+pub fn init_adapter(adapter: &Adapter) -> Result<ComputeDevice> {
+    let init = || -> Result<Device> {
+        let device = Device::wgpu_options()
+            .device_kind(adapter.kind.clone())
+            .graphics_api(adapter.api)
+            .init()
+            .map_err(|e| anyhow::anyhow!("{e}"))?;
+        // A tiny computation read back: catches adapters that initialise but cannot run.
+        let x = Tensor::<1>::from_floats([1.0, 2.0, 3.0], &device);
+        let sum: f32 = x.clone().mul(x).sum().try_into_scalar().map_err(|e| anyhow::anyhow!("{e:?}"))?;
+        if sum != 14.0 {
+            bail!("test computation returned {sum}, expected 14");
+        }
+        Ok(device)
+    };
+    match catch_unwind(AssertUnwindSafe(init)) {
+        Ok(Ok(device)) => Ok(ComputeDevice { device, description: adapter.describe(), is_gpu: true }),
+        Ok(Err(e)) => bail!("{}: {e:#}", adapter.describe()),
+        Err(_) => bail!("{}: wgpu panicked while starting", adapter.describe()),
+    }
+}
+
+/// Resolve `--device`. `notice` receives the fallback explanation when `auto` lands on the CPU.
+pub fn select(choice: DeviceChoice, notice: &mut dyn FnMut(&str)) -> Result<ComputeDevice> {
+    match choice {
+        DeviceChoice::Cpu => Ok(ComputeDevice::cpu()),
+        DeviceChoice::Auto => {
+            let adapters = probe_adapters();
+            let Some(adapter) = adapters.iter().find(|a| a.is_hardware()) else {
+                notice("no GPU found through Vulkan, Metal or DX12; running on the CPU");
+                return Ok(ComputeDevice::cpu());
+            };
+            init_adapter(adapter).or_else(|e| {
+                notice(&format!("GPU unusable ({e:#}); running on the CPU"));
+                Ok(ComputeDevice::cpu())
+            })
+        }
+        DeviceChoice::Gpu => {
+            let adapters = probe_adapters();
+            if adapters.is_empty() {
+                return Err(crate::usage!(
+                    "--device gpu: no GPU adapter found through Vulkan, Metal or DX12 \
+                     (is a Vulkan driver installed?); use --device cpu or --device auto"
+                ));
+            }
+            let mut errors = Vec::new();
+            for adapter in &adapters {
+                match init_adapter(adapter) {
+                    Ok(device) => return Ok(device),
+                    Err(e) => errors.push(format!("{e:#}")),
+                }
+            }
+            bail!("--device gpu: no adapter could be started: {}", errors.join("; "))
+        }
+    }
+}
+
+/// Polls a future that wgpu completes synchronously on native platforms.
+fn block_on<F: Future>(future: F) -> F::Output {
+    let mut future = pin!(future);
+    let mut cx = TaskContext::from_waker(Waker::noop());
+    loop {
+        if let Poll::Ready(out) = future.as_mut().poll(&mut cx) {
+            return out;
+        }
+        std::thread::yield_now();
+    }
+}

@@ -1,0 +1,143 @@
+//! Images in and out: decode anything the `image` crate reads (with limits, so a lying header
+//! cannot allocate gigabytes), scale, convert to RGB 0–255 floats, and write results atomically.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result};
+use image::imageops::FilterType;
+use image::{DynamicImage, ImageFormat, ImageReader, Limits, Rgb32FImage, RgbImage};
+
+use crate::usage;
+
+/// Largest side we decode; far beyond what style transfer can optimise.
+pub const MAX_DECODE_SIDE: u32 = 20_000;
+const MAX_DECODE_BYTES: u64 = 2 << 30;
+
+/// An RGB image as planar floats 0–255, `[3][height][width]`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Planar {
+    pub width: usize,
+    pub height: usize,
+    pub data: Vec<f32>,
+}
+
+/// Decode `path` (any colour mode) to RGB. Transparent pixels are composited over white.
+pub fn load(path: &Path, what: &str) -> Result<DynamicImage> {
+    let name = path.display();
+    let meta = std::fs::metadata(path).map_err(|e| usage!("{name}: cannot read {what}: {e}"))?;
+    if meta.is_dir() {
+        return Err(usage!("{name}: {what} is a directory, not an image"));
+    }
+    let mut reader = ImageReader::open(path)
+        .map_err(|e| usage!("{name}: cannot read {what}: {e}"))?
+        .with_guessed_format()
+        .map_err(|e| usage!("{name}: cannot read {what}: {e}"))?;
+    let mut limits = Limits::default();
+    limits.max_image_width = Some(MAX_DECODE_SIDE);
+    limits.max_image_height = Some(MAX_DECODE_SIDE);
+    limits.max_alloc = Some(MAX_DECODE_BYTES);
+    reader.limits(limits);
+    if reader.format().is_none() {
+        return Err(usage!("{name}: {what} is not an image in a format nst reads"));
+    }
+    let image = reader.decode().map_err(|e| usage!("{name}: cannot decode {what}: {e}"))?;
+    if image.width() == 0 || image.height() == 0 {
+        return Err(usage!("{name}: {what} has no pixels"));
+    }
+    Ok(image)
+}
+
+/// Size with the longer side scaled to `max_side` (aspect kept, each side ≥ 1).
+pub fn fit(width: u32, height: u32, max_side: u32) -> (u32, u32) {
+    let scale = max_side as f64 / width.max(height) as f64;
+    let side = |s: u32| ((s as f64 * scale).round() as u32).max(1);
+    (side(width), side(height))
+}
+
+/// RGB floats 0–255 at exactly `width`×`height`, alpha composited over white.
+pub fn to_planar(image: &DynamicImage, width: u32, height: u32) -> Planar {
+    let rgba = image.to_rgba32f();
+    let resized = if (rgba.width(), rgba.height()) == (width, height) {
+        rgba
+    } else {
+        image::imageops::resize(&rgba, width, height, FilterType::Lanczos3)
+    };
+    let (w, h) = (width as usize, height as usize);
+    let mut data = vec![0.0f32; 3 * w * h];
+    for (x, y, p) in resized.enumerate_pixels() {
+        let alpha = p[3].clamp(0.0, 1.0);
+        for c in 0..3 {
+            let v = p[c].clamp(0.0, 1.0) * alpha + (1.0 - alpha);
+            data[(c * h + y as usize) * w + x as usize] = v * 255.0;
+        }
+    }
+    Planar { width: w, height: h, data }
+}
+
+impl Planar {
+    /// Bilinear resize, for reusing a result as the start at another size.
+    pub fn resized(&self, width: usize, height: usize) -> Planar {
+        let (w, h) = (self.width, self.height);
+        let mut img = Rgb32FImage::new(w as u32, h as u32);
+        for (x, y, p) in img.enumerate_pixels_mut() {
+            for c in 0..3 {
+                p[c] = self.data[(c * h + y as usize) * w + x as usize];
+            }
+        }
+        let out = image::imageops::resize(&img, width as u32, height as u32, FilterType::Triangle);
+        let mut data = vec![0.0f32; 3 * width * height];
+        for (x, y, p) in out.enumerate_pixels() {
+            for c in 0..3 {
+                data[(c * height + y as usize) * width + x as usize] = p[c];
+            }
+        }
+        Planar { width, height, data }
+    }
+
+    fn to_rgb8(&self) -> RgbImage {
+        let (w, h) = (self.width, self.height);
+        RgbImage::from_fn(w as u32, h as u32, |x, y| {
+            let px = |c: usize| self.data[(c * h + y as usize) * w + x as usize];
+            image::Rgb([0, 1, 2].map(|c| {
+                let v = px(c);
+                if v.is_finite() { v.round().clamp(0.0, 255.0) as u8 } else { 0 }
+            }))
+        })
+    }
+}
+
+/// The output format for a path, from its extension.
+pub fn output_format(path: &Path) -> Result<ImageFormat> {
+    let ext = path.extension().and_then(|e| e.to_str()).map(str::to_ascii_lowercase);
+    match ext.as_deref() {
+        Some("png") => Ok(ImageFormat::Png),
+        Some("jpg" | "jpeg") => Ok(ImageFormat::Jpeg),
+        _ => Err(usage!("{}: --output must end in .png, .jpg or .jpeg", path.display())),
+    }
+}
+
+/// Write `image` to `path` through a temporary file in the same directory and a rename, so
+/// `path` never holds a partial image, whatever happens mid-write.
+pub fn save_atomic(image: &Planar, path: &Path) -> Result<()> {
+    let format = output_format(path)?;
+    let dir = match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    let mut tmp = tempfile::Builder::new()
+        .prefix(".nst-")
+        .suffix(".partial")
+        .tempfile_in(&dir)
+        .with_context(|| format!("{}: cannot create a file in {}", path.display(), dir.display()))?;
+    let mut encoded = Vec::new();
+    image
+        .to_rgb8()
+        .write_to(&mut std::io::Cursor::new(&mut encoded), format)
+        .with_context(|| format!("{}: cannot encode image", path.display()))?;
+    tmp.write_all(&encoded)
+        .and_then(|_| tmp.as_file().sync_all())
+        .with_context(|| format!("{}: cannot write image", path.display()))?;
+    tmp.persist(path).map_err(|e| anyhow::anyhow!("{}: cannot write image: {}", path.display(), e.error))?;
+    Ok(())
+}

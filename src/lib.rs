@@ -1,0 +1,22 @@
+//! nst: neural style transfer (Gatys, Ecker & Bethge) on VGG19 with burn.
+//!
+//! ```text
+//!  cli ─▶ config (TOML recipe) ─▶ image_io ─▶ model (VGG19) ─▶ loss (objective) ─▶ optim (L-BFGS) ─▶ image_io
+//!                                    ▲            ▲                                            │
+//!                                 device ─────────┘                          transfer.rs runs it all
+//! ```
+//! Data flows one way; `optim` minimises a function of a tensor and knows nothing of images.
+
+pub mod config;
+pub mod device;
+pub mod error;
+pub mod image_io;
+pub mod layers;
+pub mod loss;
+pub mod model;
+pub mod optim;
+pub mod transfer;
+
+pub use config::Recipe;
+pub use error::UsageError;
+pub use transfer::{RunOptions, RunSummary, run};

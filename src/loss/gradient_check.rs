@@ -1,0 +1,75 @@
+//! Each loss term's autodiff gradient against central finite differences on tiny tensors.
+
+use burn::tensor::{Device, Tensor, TensorData};
+
+use super::{content_loss, gram, style_loss, variation_loss};
+use crate::config::{Reduction, StyleNormalization};
+
+fn values(n: usize, seed: f32) -> Vec<f32> {
+    (0..n).map(|i| ((i as f32 + seed) * 12.9898).sin() * 1.5 + 0.5).collect()
+}
+
+fn tensor(data: &[f32], shape: [usize; 4], device: &Device) -> Tensor<4> {
+    Tensor::from_data(TensorData::new(data.to_vec(), shape), device)
+}
+
+fn scalar(t: Tensor<1>) -> f64 {
+    t.into_scalar::<f32>() as f64
+}
+
+/// Compare ∂loss/∂x from autodiff with (f(x+h) − f(x−h)) / 2h for every element.
+fn check(loss: impl Fn(Tensor<4>) -> Tensor<1>, shape: [usize; 4], seed: f32) {
+    let device = Device::flex();
+    let x0 = values(shape.iter().product(), seed);
+    let x = tensor(&x0, shape, &device).autodiff().require_grad();
+    let grads = loss(x.clone()).backward();
+    let analytic: Vec<f32> = x.grad(&grads).expect("gradient").into_data().try_to_vec::<f32>().unwrap();
+    let scale = analytic.iter().fold(1e-3f32, |m, g| m.max(g.abs()));
+    let h = 1e-2;
+    for i in 0..x0.len() {
+        let at = |delta: f32| {
+            let mut x = x0.clone();
+            x[i] += delta;
+            scalar(loss(tensor(&x, shape, &device)))
+        };
+        let numeric = ((at(h) - at(-h)) / (2.0 * h as f64)) as f32;
+        assert!(
+            (numeric - analytic[i]).abs() <= 2e-2 * scale,
+            "element {i}: autodiff {} vs finite difference {numeric} (scale {scale})",
+            analytic[i]
+        );
+    }
+}
+
+#[test]
+fn content_gradient() {
+    let device = Device::flex();
+    let target = tensor(&values(18, 7.0), [1, 2, 3, 3], &device);
+    for reduction in [Reduction::Mean, Reduction::Sum] {
+        check(|x| content_loss(x, target.clone(), reduction), [1, 2, 3, 3], 1.0);
+    }
+}
+
+#[test]
+fn style_gradient() {
+    let device = Device::flex();
+    let target = gram(tensor(&values(48, 3.0), [1, 3, 4, 4], &device));
+    for norm in [StyleNormalization::Channels, StyleNormalization::Gatys] {
+        check(|x| style_loss(x, target.clone(), norm).mul_scalar(100.0), [1, 3, 4, 4], 2.0);
+    }
+}
+
+#[test]
+fn variation_gradient() {
+    for (exponent, reduction) in [(1.25, Reduction::Sum), (1.0, Reduction::Mean), (2.0, Reduction::Mean)] {
+        check(|x| variation_loss(x, exponent, reduction), [1, 3, 4, 5], 5.0);
+    }
+}
+
+#[test]
+fn style_loss_is_zero_on_its_own_target() {
+    let device = Device::flex();
+    let x = tensor(&values(48, 3.0), [1, 3, 4, 4], &device);
+    let loss = scalar(style_loss(x.clone(), gram(x), StyleNormalization::Channels));
+    assert!(loss.abs() < 1e-9, "{loss}");
+}

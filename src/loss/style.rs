@@ -1,0 +1,26 @@
+//! Style loss: how far an activation's Gram matrix is from the painting's.
+
+use burn::tensor::Tensor;
+
+use crate::config::StyleNormalization;
+
+/// Gram matrix FFᵀ/(H·W) of activations `[1, C, H, W]`: `[C, C]`. Dividing by the number of
+/// positions makes it independent of the image size, so a style target fits any output size.
+pub fn gram(features: Tensor<4>) -> Tensor<2> {
+    let [_, c, h, w] = features.dims();
+    let f = features.reshape([c, h * w]);
+    f.clone().matmul(f.transpose()).div_scalar((h * w) as f32)
+}
+
+/// Squared Gram difference for activations `[1, C, H, W]` against a target Gram `[C, C]`
+/// (made by [`gram`]). Returns a one-element tensor.
+pub fn style_loss(features: Tensor<4>, target_gram: Tensor<2>, norm: StyleNormalization) -> Tensor<1> {
+    let c = features.dims()[1] as f32;
+    let diff = gram(features).sub(target_gram).square().sum();
+    match norm {
+        // Σ(G/HW − A/HW)² / C⁴
+        StyleNormalization::Channels => diff.div_scalar(c.powi(4)),
+        // Σ(FFᵀ − A)² / (4 C² (HW)²) = Σ(G/HW − A/HW)² / (4 C²)
+        StyleNormalization::Gatys => diff.div_scalar(4.0 * c * c),
+    }
+}

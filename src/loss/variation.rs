@@ -1,0 +1,23 @@
+//! Variation loss: penalises pixel-to-pixel noise in the image being optimised.
+
+use burn::tensor::Tensor;
+
+use crate::config::Reduction;
+
+/// Σ or mean over pixels and channels of (dx² + dy²)^exponent, for an image `[1, 3, H, W]`.
+pub fn variation_loss(image: Tensor<4>, exponent: f64, reduction: Reduction) -> Tensor<1> {
+    let [_, _, h, w] = image.dims();
+    if h < 2 || w < 2 {
+        return image.sum().mul_scalar(0.0);
+    }
+    let corner = image.clone().slice([0..1, 0..3, 0..h - 1, 0..w - 1]);
+    let right = image.clone().slice([0..1, 0..3, 0..h - 1, 1..w]);
+    let below = image.slice([0..1, 0..3, 1..h, 0..w - 1]);
+    let squared = right.sub(corner.clone()).square().add(below.sub(corner).square());
+    // The small offset keeps the gradient finite where the image is flat and exponent < 1.
+    let terms = squared.add_scalar(1e-6).powf_scalar(exponent as f32);
+    match reduction {
+        Reduction::Mean => terms.mean(),
+        Reduction::Sum => terms.sum(),
+    }
+}

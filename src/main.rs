@@ -1,0 +1,27 @@
+//! The `nst` binary: parse flags, run, map errors to exit codes (2 usage, 1 runtime).
+
+mod cli;
+mod progress;
+mod run;
+
+use std::process::ExitCode;
+
+use clap::Parser;
+
+fn main() -> ExitCode {
+    let cli = cli::Cli::parse();
+    let result = match cli.command {
+        cli::Command::Run(args) => run::run(args),
+        cli::Command::Layers => {
+            run::print_layers();
+            Ok(())
+        }
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => {
+            eprintln!("nst: {err:#}");
+            ExitCode::from(if nst::error::is_usage(&err) { 2 } else { 1 })
+        }
+    }
+}

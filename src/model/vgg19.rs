@@ -1,0 +1,87 @@
+//! VGG19's convolutional part, built from the layer table in `layers.rs`.
+
+use burn::module::{Module, Param, ParamId};
+use burn::nn::PaddingConfig2d;
+use burn::nn::conv::Conv2d;
+use burn::tensor::activation::relu;
+use burn::tensor::module::{avg_pool2d, max_pool2d};
+use burn::tensor::ops::{AvgPoolOptions, MaxPoolOptions};
+use burn::tensor::{Device, Tensor, TensorData};
+
+use super::weights::{Preprocessing, Vgg19Weights};
+use crate::config::Pooling;
+use crate::layers::VGG19;
+
+/// VGG19 up to the deepest layer a recipe needs. The weights live on a device without
+/// autodiff: they are constants, so no gradient is computed or kept for them.
+#[derive(Module, Debug)]
+pub struct Vgg19 {
+    convs: Vec<Conv2d>,
+    #[module(skip)]
+    pooling: Pooling,
+    #[module(skip)]
+    preprocessing: Preprocessing,
+}
+
+impl Vgg19 {
+    pub fn new(weights: Vgg19Weights, pooling: Pooling, device: &Device) -> Self {
+        let convs = VGG19
+            .iter()
+            .zip(weights.convs)
+            .map(|(layer, w)| {
+                let shape = [layer.out_channels, layer.in_channels, 3, 3];
+                let weight = Tensor::<4>::from_data(TensorData::new(w.weight, shape), device);
+                let bias = Tensor::<1>::from_data(TensorData::new(w.bias, [layer.out_channels]), device);
+                Conv2d {
+                    weight: Param::initialized(ParamId::new(), weight),
+                    bias: Some(Param::initialized(ParamId::new(), bias)),
+                    stride: [1, 1],
+                    kernel_size: [3, 3],
+                    dilation: [1, 1],
+                    groups: 1,
+                    padding: PaddingConfig2d::Explicit(1, 1, 1, 1),
+                }
+            })
+            .collect();
+        Vgg19 { convs, pooling, preprocessing: weights.preprocessing }
+    }
+
+    /// Number of convolution layers loaded; `forward` can reach layers below this.
+    pub fn depth(&self) -> usize {
+        self.convs.len()
+    }
+
+    /// Activations (after the ReLU) of the layers `wanted` (indices into [`VGG19`], ascending),
+    /// for an RGB image `[1, 3, H, W]` with values 0–255. Stops at the deepest one.
+    pub fn forward(&self, rgb: Tensor<4>, wanted: &[usize]) -> Vec<Tensor<4>> {
+        let Some(&deepest) = wanted.iter().max() else { return Vec::new() };
+        let mut x = self.preprocess(rgb);
+        let mut out = Vec::with_capacity(wanted.len());
+        for (i, conv) in self.convs.iter().enumerate().take(deepest + 1) {
+            x = relu(conv.forward(x));
+            if wanted.contains(&i) {
+                out.push(x.clone());
+            }
+            if VGG19[i].pool_after && i < deepest {
+                x = self.pool(x);
+            }
+        }
+        out
+    }
+
+    fn preprocess(&self, rgb: Tensor<4>) -> Tensor<4> {
+        let (scale, shift, bgr) = self.preprocessing.affine();
+        let device = rgb.device();
+        let x = if bgr { rgb.flip([1]) } else { rgb };
+        let scale = Tensor::<1>::from_floats(scale, &device).reshape([1, 3, 1, 1]);
+        let shift = Tensor::<1>::from_floats(shift, &device).reshape([1, 3, 1, 1]);
+        x.mul(scale).add(shift)
+    }
+
+    fn pool(&self, x: Tensor<4>) -> Tensor<4> {
+        match self.pooling {
+            Pooling::Max => max_pool2d(x, MaxPoolOptions::new([2, 2])),
+            Pooling::Avg => avg_pool2d(x, AvgPoolOptions::new([2, 2])),
+        }
+    }
+}

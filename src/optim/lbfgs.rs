@@ -1,0 +1,223 @@
+//! Limited-memory BFGS (Nocedal & Wright, algorithm 7.4/7.5) over one flat tensor.
+//! Iterate, gradient and history stay on the tensor's device; only scalars come back.
+
+use std::collections::VecDeque;
+
+use anyhow::Result;
+use burn::tensor::Tensor;
+
+use super::line_search::{Point, WolfeParams, strong_wolfe};
+use super::{DifferentiableFunction, dot, max_abs, sum_abs};
+
+#[derive(Debug, Clone, Copy)]
+pub struct LbfgsConfig {
+    /// Number of (s, y) pairs kept; each pair costs two copies of x.
+    pub history_size: usize,
+    pub line_search: WolfeParams,
+    /// Converged when max |∇f| falls below this.
+    pub gradient_tolerance: f64,
+}
+
+impl Default for LbfgsConfig {
+    fn default() -> Self {
+        LbfgsConfig { history_size: 10, line_search: WolfeParams::default(), gradient_tolerance: 1e-10 }
+    }
+}
+
+/// Why a step did not make progress.
+#[derive(Debug, Clone, PartialEq)]
+pub enum StepOutcome {
+    /// The step lowered f.
+    Improved,
+    /// The gradient vanished: x is a minimiser.
+    Converged,
+    /// The line search found no lower point along the search direction.
+    LineSearchFailed,
+}
+
+pub struct Lbfgs {
+    config: LbfgsConfig,
+    x: Tensor<1>,
+    f: f64,
+    gradient: Tensor<1>,
+    history: VecDeque<(Tensor<1>, Tensor<1>, f64)>,
+    /// Scale of the initial inverse Hessian, γ = sᵀy / yᵀy of the newest pair.
+    gamma: f64,
+    iterations: usize,
+    evaluations: usize,
+}
+
+impl Lbfgs {
+    /// Start at `x0`, evaluating f there once.
+    pub fn new(config: LbfgsConfig, function: &mut dyn DifferentiableFunction, x0: Tensor<1>) -> Result<Self> {
+        let (f, gradient) = function.value_and_gradient(&x0)?;
+        Ok(Lbfgs {
+            config,
+            x: x0,
+            f,
+            gradient,
+            history: VecDeque::with_capacity(config.history_size),
+            gamma: 1.0,
+            iterations: 0,
+            evaluations: 1,
+        })
+    }
+
+    pub fn x(&self) -> &Tensor<1> {
+        &self.x
+    }
+
+    pub fn value(&self) -> f64 {
+        self.f
+    }
+
+    pub fn iterations(&self) -> usize {
+        self.iterations
+    }
+
+    /// Function evaluations so far, line-search trials included.
+    pub fn evaluations(&self) -> usize {
+        self.evaluations
+    }
+
+    /// One iteration: a direction from the history, a strong-Wolfe line search along it, and
+    /// the history update. On failure x stays at the best point seen.
+    pub fn step(&mut self, function: &mut dyn DifferentiableFunction) -> Result<StepOutcome> {
+        if max_abs(&self.gradient)? <= self.config.gradient_tolerance {
+            return Ok(StepOutcome::Converged);
+        }
+        let mut direction = self.direction()?;
+        let mut slope = dot(&self.gradient, &direction)?;
+        if !(slope < 0.0) {
+            // Not a descent direction (history gone bad): restart from steepest descent.
+            self.history.clear();
+            direction = self.gradient.clone().neg();
+            slope = dot(&self.gradient, &direction)?;
+        }
+        let t0 = if self.history.is_empty() {
+            // First step: no curvature known yet, so move by at most one unit of |∇f|₁.
+            (1.0 / sum_abs(&self.gradient)?).min(1.0)
+        } else {
+            1.0
+        };
+        let start = Point { t: 0.0, f: self.f, gradient: self.gradient.clone(), slope };
+        let x = self.x.clone();
+        let mut phi = |t: f64| -> Result<(f64, Tensor<1>, f64)> {
+            let (f, g) = function.value_and_gradient(&x.clone().add(direction.clone().mul_scalar(t as f32)))?;
+            let s = dot(&g, &direction)?;
+            Ok((f, g, s))
+        };
+        let result = strong_wolfe(&mut phi, &start, t0, self.config.line_search)?;
+        self.evaluations += result.evaluations;
+        self.iterations += 1;
+        let best = result.point;
+        if !(best.f < self.f) {
+            return Ok(StepOutcome::LineSearchFailed);
+        }
+        let s = direction.mul_scalar(best.t as f32);
+        let y = best.gradient.clone().sub(self.gradient.clone());
+        let ys = dot(&y, &s)?;
+        // Keep only pairs with positive curvature, which keeps the inverse Hessian positive.
+        if ys > 1e-10 {
+            if self.history.len() == self.config.history_size {
+                self.history.pop_front();
+            }
+            self.gamma = ys / dot(&y, &y)?;
+            self.history.push_back((s.clone(), y, 1.0 / ys));
+        }
+        self.x = self.x.clone().add(s);
+        self.f = best.f;
+        self.gradient = best.gradient;
+        Ok(StepOutcome::Improved)
+    }
+
+    /// −H∇f by the two-loop recursion.
+    fn direction(&self) -> Result<Tensor<1>> {
+        let mut q = self.gradient.clone().neg();
+        let mut alphas = Vec::with_capacity(self.history.len());
+        for (s, y, rho) in self.history.iter().rev() {
+            let alpha = rho * dot(s, &q)?;
+            q = q.sub(y.clone().mul_scalar(alpha as f32));
+            alphas.push(alpha);
+        }
+        let mut r = q.mul_scalar(self.gamma as f32);
+        for ((s, y, rho), alpha) in self.history.iter().zip(alphas.into_iter().rev()) {
+            let beta = rho * dot(y, &r)?;
+            r = r.add(s.clone().mul_scalar((alpha - beta) as f32));
+        }
+        Ok(r)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use burn::tensor::Device;
+
+    struct Quadratic {
+        diag: Tensor<1>,
+        b: Tensor<1>,
+    }
+
+    impl DifferentiableFunction for Quadratic {
+        // f = ½ xᵀAx − bᵀx with A diagonal; minimiser A⁻¹b.
+        fn value_and_gradient(&mut self, x: &Tensor<1>) -> Result<(f64, Tensor<1>)> {
+            let ax = x.clone().mul(self.diag.clone());
+            let f = 0.5 * dot(x, &ax)? - dot(&self.b, x)?;
+            Ok((f, ax.sub(self.b.clone())))
+        }
+    }
+
+    fn values(t: &Tensor<1>) -> Vec<f32> {
+        t.clone().into_data().try_to_vec::<f32>().unwrap()
+    }
+
+    fn minimise(f: &mut dyn DifferentiableFunction, x0: Tensor<1>, iterations: usize) -> Lbfgs {
+        let mut opt = Lbfgs::new(LbfgsConfig::default(), f, x0).unwrap();
+        for _ in 0..iterations {
+            if opt.step(f).unwrap() != StepOutcome::Improved {
+                break;
+            }
+        }
+        opt
+    }
+
+    #[test]
+    fn quadratic_reaches_its_minimiser() {
+        let device = Device::flex();
+        let diag: Vec<f32> = (1..=20).map(|i| i as f32 * 0.5).collect(); // condition number 20
+        let b: Vec<f32> = (0..20).map(|i| (i as f32 * 0.7).sin() * 3.0).collect();
+        let expected: Vec<f32> = b.iter().zip(&diag).map(|(b, a)| b / a).collect();
+        let mut f = Quadratic {
+            diag: Tensor::from_floats(diag.as_slice(), &device),
+            b: Tensor::from_floats(b.as_slice(), &device),
+        };
+        let opt = minimise(&mut f, Tensor::zeros([20], &device), 100);
+        for (got, want) in values(opt.x()).iter().zip(&expected) {
+            assert!((got - want).abs() < 1e-3, "{got} vs {want}");
+        }
+        assert!(opt.iterations() < 40, "took {} iterations", opt.iterations());
+    }
+
+    struct Rosenbrock;
+
+    impl DifferentiableFunction for Rosenbrock {
+        // f = (1 − a)² + 100 (b − a²)²; minimiser (1, 1).
+        fn value_and_gradient(&mut self, x: &Tensor<1>) -> Result<(f64, Tensor<1>)> {
+            let v = values(x);
+            let (a, b) = (v[0] as f64, v[1] as f64);
+            let f = (1.0 - a).powi(2) + 100.0 * (b - a * a).powi(2);
+            let g = [(-2.0 * (1.0 - a) - 400.0 * a * (b - a * a)) as f32, (200.0 * (b - a * a)) as f32];
+            Ok((f, Tensor::from_floats(g, &x.device())))
+        }
+    }
+
+    #[test]
+    fn rosenbrock_reaches_one_one() {
+        let device = Device::flex();
+        let opt = minimise(&mut Rosenbrock, Tensor::from_floats([-1.2, 1.0], &device), 200);
+        let x = values(opt.x());
+        assert!((x[0] - 1.0).abs() < 1e-3 && (x[1] - 1.0).abs() < 1e-3, "{x:?} after {} its", opt.iterations());
+        assert!(opt.value() < 1e-6, "{}", opt.value());
+    }
+}

@@ -1,0 +1,57 @@
+//! Minimising a differentiable function of one flat tensor. Knows nothing about images or VGG.
+
+pub mod lbfgs;
+pub mod line_search;
+
+use anyhow::{Result, anyhow};
+use burn::tensor::Tensor;
+
+pub use lbfgs::{Lbfgs, LbfgsConfig, StepOutcome};
+
+/// A function to minimise, with its gradient.
+pub trait DifferentiableFunction {
+    /// f(x) and ∇f(x). A non-finite value is allowed: the optimiser treats it as a failed point.
+    fn value_and_gradient(&mut self, x: &Tensor<1>) -> Result<(f64, Tensor<1>)>;
+}
+
+/// a · b, read back from the device.
+pub fn dot(a: &Tensor<1>, b: &Tensor<1>) -> Result<f64> {
+    let v: f32 = a.clone().mul(b.clone()).sum().try_into_scalar().map_err(|e| anyhow!("{e:?}"))?;
+    Ok(v as f64)
+}
+
+/// max |a_i|, read back from the device.
+pub fn max_abs(a: &Tensor<1>) -> Result<f64> {
+    let v: f32 = a.clone().abs().max().try_into_scalar().map_err(|e| anyhow!("{e:?}"))?;
+    Ok(v as f64)
+}
+
+/// Σ |a_i|, read back from the device.
+pub fn sum_abs(a: &Tensor<1>) -> Result<f64> {
+    let v: f32 = a.clone().abs().sum().try_into_scalar().map_err(|e| anyhow!("{e:?}"))?;
+    Ok(v as f64)
+}
+
+/// Tells when a loss has stopped improving: less than `min_relative` over `window` steps.
+#[derive(Debug, Clone)]
+pub struct StallDetector {
+    window: usize,
+    min_relative: f64,
+    history: std::collections::VecDeque<f64>,
+}
+
+impl StallDetector {
+    pub fn new(window: usize, min_relative: f64) -> Self {
+        StallDetector { window, min_relative, history: Default::default() }
+    }
+
+    /// Record the loss after a step; true when it has stalled.
+    pub fn stalled(&mut self, loss: f64) -> bool {
+        self.history.push_back(loss);
+        if self.history.len() <= self.window {
+            return false;
+        }
+        let old = self.history.pop_front().unwrap_or(loss);
+        (old - loss) <= self.min_relative * old.abs()
+    }
+}

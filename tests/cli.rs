@@ -1,0 +1,111 @@
+//! End-to-end tests through the real `nst` binary on tiny images, on the CPU.
+
+mod util;
+
+use util::{TestDir, losses};
+
+#[test]
+fn stylises_a_tiny_image_and_the_loss_falls() {
+    let t = TestDir::new();
+    let content = t.example("castle.jpg");
+    let style = t.example("starry_night.jpg");
+    let out = t.path("out.png");
+    let run = t.nst(&[
+        "run", "--content", content.to_str().unwrap(), "--style", style.to_str().unwrap(),
+        "--output", out.to_str().unwrap(), "--size", "32", "--iterations", "30", "--init", "noise",
+        "--device", "cpu",
+    ]);
+    run.assert_ok();
+    let image = image::open(&out).expect("output decodes");
+    // castle.jpg is 1024×683: the longer side becomes 32.
+    assert_eq!((image.width(), image.height()), (32, 21));
+    let (first, last) = losses(&run.stderr());
+    assert!(last < first / 20.0, "loss fell only from {first} to {last}");
+    assert!(run.stderr().contains("device: CPU"), "{}", run.stderr());
+}
+
+#[test]
+fn default_output_is_named_after_the_inputs() {
+    let t = TestDir::new();
+    let content = t.example("cat.png");
+    let style = t.example("night_cafe.jpg");
+    t.nst(&["run", "-c", content.to_str().unwrap(), "-s", style.to_str().unwrap(), "--size", "24", "-n", "2", "--device", "cpu", "-q"])
+        .assert_ok();
+    let image = image::open(t.path("cat_night_cafe.png")).expect("default output written");
+    assert_eq!(image.width(), 24);
+}
+
+#[test]
+fn jpeg_output_by_extension() {
+    let t = TestDir::new();
+    let content = t.example("cat.png");
+    let style = t.example("night_cafe.jpg");
+    let out = t.path("out.jpg");
+    t.nst(&["run", "-c", content.to_str().unwrap(), "-s", style.to_str().unwrap(), "-o", out.to_str().unwrap(), "--size", "24", "-n", "2", "--device", "cpu"])
+        .assert_ok();
+    assert_eq!(image::ImageFormat::from_path(&out).unwrap(), image::ImageFormat::Jpeg);
+    let bytes = std::fs::read(&out).unwrap();
+    assert_eq!(&bytes[..2], &[0xFF, 0xD8], "JPEG magic");
+}
+
+#[test]
+fn same_seed_same_result() {
+    let t = TestDir::new();
+    let content = t.example("cat.png");
+    let style = t.example("night_cafe.jpg");
+    let run = |name: &str| {
+        let out = t.path(name);
+        t.nst(&["run", "-c", content.to_str().unwrap(), "-s", style.to_str().unwrap(), "-o", out.to_str().unwrap(), "--size", "20", "-n", "5", "--init", "noise", "--seed", "7", "--device", "cpu", "-q"])
+            .assert_ok();
+        image::open(out).unwrap().to_rgb8().into_raw()
+    };
+    assert_eq!(run("a.png"), run("b.png"));
+}
+
+#[test]
+fn layers_lists_all_sixteen() {
+    let t = TestDir::new();
+    let run = t.nst(&["layers"]);
+    run.assert_ok();
+    let stdout = run.stdout();
+    assert_eq!(stdout.lines().count(), 16, "{stdout}");
+    assert!(stdout.contains("block4_conv2") && stdout.contains("relu4_2"));
+}
+
+#[test]
+fn bad_inputs_exit_with_clear_errors() {
+    let t = TestDir::new();
+    let content = t.example("cat.png");
+    let style = t.example("night_cafe.jpg");
+    let (c, s) = (content.to_str().unwrap(), style.to_str().unwrap());
+    std::fs::write(t.path("notes.jpg"), "not an image").unwrap();
+    std::fs::write(t.path("bad.toml"), "[layers]\nrelu9_9 = { style = 1 }\n").unwrap();
+    let cases: Vec<(Vec<&str>, i32, &str)> = vec![
+        (vec!["-c", "missing.jpg", "-s", s], 2, "missing.jpg"),
+        (vec!["-c", "notes.jpg", "-s", s], 2, "notes.jpg"),
+        (vec!["-c", c, "-s", s, "--config", "bad.toml"], 2, "layers.relu9_9"),
+        (vec!["-c", c, "-s", s, "--config", "nope.toml"], 2, "nope.toml"),
+        (vec!["-c", c, "-s", s, "--preset", "nope"], 2, "--preset"),
+        (vec!["-c", c, "-s", s, "-o", c], 2, "overwrite an input"),
+        (vec!["-c", c, "-s", s, "-o", "out.gif"], 2, ".png, .jpg"),
+        (vec!["-c", c, "-s", s, "-o", "no/such/dir/out.png"], 2, "does not exist"),
+        (vec!["-c", c, "-s", s, "--size", "0"], 2, "--size"),
+        (vec!["-c", c, "-s", s, "--size", "8"], 2, "--size"),
+        (vec!["-c", c, "-s", s, "--iterations", "0"], 2, "--iterations"),
+        (vec!["-c", c, "-s", s, "--style-weight", "nan"], 2, "--style-weight"),
+        (vec!["-c", c, "-s", s, "--weights", "notes.jpg"], 2, "notes.jpg"),
+    ];
+    for (args, code, needle) in cases {
+        let mut full = vec!["run", "--device", "cpu"];
+        full.extend(args);
+        t.nst(&full).assert_fails(code, needle);
+    }
+    // Nothing half-written was left behind by any of them.
+    let leftovers: Vec<_> = std::fs::read_dir(t.dir.path())
+        .unwrap()
+        .filter_map(|e| e.ok())
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|n| n.ends_with(".partial") || n.ends_with(".png") && n != "cat.png")
+        .collect();
+    assert!(leftovers.is_empty(), "{leftovers:?}");
+}

@@ -1,0 +1,79 @@
+//! The wgpu path on whatever adapter exists (in CI: Mesa's software Vulkan driver, lavapipe).
+//! burn 0.22.1 with kernel fusion computed wrong gradients on wgpu; these tests compare the full
+//! objective's value and gradient with the CPU's, and run a short transfer there.
+//!
+//! They fail (not skip) without a Vulkan driver: install `mesa-vulkan-drivers libvulkan1`.
+
+use burn::tensor::{Device, Tensor, TensorData};
+use nst::Recipe;
+use nst::device::{self, ComputeDevice};
+use nst::loss::Objective;
+use nst::model::{Vgg19, weights};
+use nst::transfer::{self, Init, RunOptions, Silent};
+
+fn wgpu_device() -> ComputeDevice {
+    let adapters = device::probe_adapters();
+    let adapter = adapters.first().expect(
+        "no Vulkan/Metal/DX12 adapter: install mesa-vulkan-drivers and libvulkan1 (see .ci/run)",
+    );
+    device::init_adapter(adapter).expect("wgpu adapter starts")
+}
+
+fn image(seed: u64, side: usize, device: &Device) -> Tensor<4> {
+    let p = transfer::noise(side, side, seed);
+    Tensor::from_data(TensorData::new(p.data, [1, 3, side, side]), device)
+}
+
+fn objective_on(device: &Device, recipe: &Recipe, side: usize) -> (f64, Vec<f32>) {
+    let deepest = recipe.resolved_layers().iter().map(|l| l.index).max().unwrap();
+    let model = Vgg19::new(weights::load(None, deepest).unwrap(), recipe.pooling, device);
+    let mut objective = Objective::new(model, recipe, image(1, side, device), &[(image(2, side, device), 1.0)]);
+    let x = image(3, side, device).reshape([3 * side * side]);
+    let (terms, gradient) = objective.evaluate(&x).unwrap();
+    (terms.total(), gradient.into_data().try_to_vec::<f32>().unwrap())
+}
+
+#[test]
+fn objective_value_and_gradient_match_the_cpu() {
+    let gpu = wgpu_device();
+    eprintln!("wgpu device: {}", gpu.description);
+    for name in ["default", "seed"] {
+        let recipe = Recipe::preset(name).unwrap();
+        let (cpu_value, cpu_grad) = objective_on(&Device::flex(), &recipe, 32);
+        let (gpu_value, gpu_grad) = objective_on(&gpu.device, &recipe, 32);
+        let rel = (gpu_value - cpu_value).abs() / cpu_value.abs();
+        assert!(rel < 1e-3, "{name}: loss {gpu_value} on wgpu vs {cpu_value} on the CPU");
+        let norm = |g: &[f32]| g.iter().map(|v| (*v as f64).powi(2)).sum::<f64>().sqrt();
+        let diff: Vec<f32> = cpu_grad.iter().zip(&gpu_grad).map(|(a, b)| a - b).collect();
+        let (cpu_norm, gpu_norm) = (norm(&cpu_grad), norm(&gpu_grad));
+        assert!(
+            norm(&diff) < 1e-2 * cpu_norm,
+            "{name}: gradient differs: |cpu| {cpu_norm}, |wgpu| {gpu_norm}, |diff| {}",
+            norm(&diff)
+        );
+    }
+}
+
+#[test]
+fn short_run_completes_on_wgpu() {
+    let gpu = wgpu_device();
+    let dir = tempfile::tempdir().unwrap();
+    let examples = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("examples");
+    let mut recipe = Recipe::default();
+    recipe.iterations = 3;
+    let options = RunOptions {
+        content: examples.join("cat.png"),
+        style: examples.join("night_cafe.jpg"),
+        output: dir.path().join("out.png"),
+        recipe,
+        size: 24,
+        style_size: None,
+        init: Init::Content,
+        seed: 0,
+        weights: None,
+    };
+    let summary = nst::run(&options, &gpu, &mut Silent).expect("run on wgpu");
+    assert!(summary.final_loss < summary.initial_loss);
+    let out = image::open(dir.path().join("out.png")).unwrap();
+    assert_eq!(out.width(), 24);
+}
