@@ -11,6 +11,7 @@
 use std::future::Future;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::pin::pin;
+use std::sync::Mutex;
 use std::task::{Context as TaskContext, Poll, Waker};
 
 use anyhow::{Result, bail};
@@ -85,10 +86,8 @@ pub fn probe_adapters() -> Vec<Adapter> {
                 backends: backend.into(),
                 ..wgpu::InstanceDescriptor::new_without_display_handle()
             });
-            let infos: Vec<_> = block_on(instance.enumerate_adapters(backend.into()))
-                .iter()
-                .map(|a| a.get_info())
-                .collect();
+            let infos: Vec<_> =
+                block_on(instance.enumerate_adapters(backend.into())).iter().map(|a| a.get_info()).collect();
             for (i, info) in infos.iter().enumerate() {
                 // burn numbers adapters within their type on one API.
                 let n = infos[..i].iter().filter(|o| o.device_type == info.device_type).count();
@@ -113,8 +112,16 @@ pub fn probe_adapters() -> Vec<Adapter> {
     catch_unwind(probe).unwrap_or_default()
 }
 
-/// Bring up burn's wgpu runtime on `adapter` and check it computes.
+/// Devices already brought up in this process: burn registers a wgpu runtime only once.
+static STARTED: Mutex<Vec<(String, Device)>> = Mutex::new(Vec::new());
+
+/// Bring up burn's wgpu runtime on `adapter` (once per process) and check it computes.
 pub fn init_adapter(adapter: &Adapter) -> Result<ComputeDevice> {
+    let key = format!("{:?}/{:?}", adapter.kind, adapter.api);
+    let mut started = STARTED.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+    if let Some((_, device)) = started.iter().find(|(k, _)| *k == key) {
+        return Ok(ComputeDevice { device: device.clone(), description: adapter.describe(), is_gpu: true });
+    }
     let init = || -> Result<Device> {
         let device = Device::wgpu_options()
             .device_kind(adapter.kind.clone())
@@ -130,7 +137,10 @@ pub fn init_adapter(adapter: &Adapter) -> Result<ComputeDevice> {
         Ok(device)
     };
     match catch_unwind(AssertUnwindSafe(init)) {
-        Ok(Ok(device)) => Ok(ComputeDevice { device, description: adapter.describe(), is_gpu: true }),
+        Ok(Ok(device)) => {
+            started.push((key, device.clone()));
+            Ok(ComputeDevice { device, description: adapter.describe(), is_gpu: true })
+        }
         Ok(Err(e)) => bail!("{}: {e:#}", adapter.describe()),
         Err(_) => bail!("{}: wgpu panicked while starting", adapter.describe()),
     }

@@ -86,7 +86,8 @@ fn resolve(args: &RunArgs) -> Result<RunOptions> {
 
 /// `hood.jpg` + `wave.jpg` → `hood_wave.png` in the current directory.
 fn default_output(content: &std::path::Path, style: &std::path::Path) -> PathBuf {
-    let stem = |p: &std::path::Path| p.file_stem().map_or("image".into(), |s| s.to_string_lossy().into_owned());
+    let stem =
+        |p: &std::path::Path| p.file_stem().map_or("image".into(), |s| s.to_string_lossy().into_owned());
     PathBuf::from(format!("{}_{}.png", stem(content), stem(style)))
 }
 

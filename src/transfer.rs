@@ -127,7 +127,9 @@ pub fn run(options: &RunOptions, device: &ComputeDevice, progress: &mut dyn Prog
     let mut lbfgs = Lbfgs::new(config, &mut objective, x0)?;
     let initial_loss = lbfgs.value();
     if !initial_loss.is_finite() {
-        return Err(anyhow!("the loss of the starting image is {initial_loss}; check the weights and recipe"));
+        return Err(anyhow!(
+            "the loss of the starting image is {initial_loss}; check the weights and recipe"
+        ));
     }
 
     let iterations = options.recipe.iterations;
@@ -150,7 +152,9 @@ pub fn run(options: &RunOptions, device: &ComputeDevice, progress: &mut dyn Prog
             }
             StepOutcome::Improved => None,
             StepOutcome::Converged => Some("the gradient vanished (converged)"),
-            StepOutcome::LineSearchFailed => Some("the line search found no lower loss (converged or numerical limit)"),
+            StepOutcome::LineSearchFailed => {
+                Some("the line search found no lower loss (converged or numerical limit)")
+            }
         };
         if let Some(reason) = reason {
             stopped_early = Some(format!("stopped after {} iterations: {reason}", lbfgs.iterations()));
@@ -197,7 +201,11 @@ fn prepare_inputs(options: &RunOptions) -> Result<Inputs> {
         Init::File(path) => Some(image_io::to_planar(&image_io::load(path, "--init image")?, w, h)),
         _ => None,
     };
-    Ok(Inputs { content: image_io::to_planar(&content, w, h), style: image_io::to_planar(&style, sw, sh), init })
+    Ok(Inputs {
+        content: image_io::to_planar(&content, w, h),
+        style: image_io::to_planar(&style, sw, sh),
+        init,
+    })
 }
 
 fn init_path(init: &Init) -> Option<&PathBuf> {

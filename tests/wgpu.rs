@@ -13,9 +13,9 @@ use nst::transfer::{self, Init, RunOptions, Silent};
 
 fn wgpu_device() -> ComputeDevice {
     let adapters = device::probe_adapters();
-    let adapter = adapters.first().expect(
-        "no Vulkan/Metal/DX12 adapter: install mesa-vulkan-drivers and libvulkan1 (see .ci/run)",
-    );
+    let adapter = adapters
+        .first()
+        .expect("no Vulkan/Metal/DX12 adapter: install mesa-vulkan-drivers and libvulkan1 (see .ci/run)");
     device::init_adapter(adapter).expect("wgpu adapter starts")
 }
 
@@ -27,7 +27,8 @@ fn image(seed: u64, side: usize, device: &Device) -> Tensor<4> {
 fn objective_on(device: &Device, recipe: &Recipe, side: usize) -> (f64, Vec<f32>) {
     let deepest = recipe.resolved_layers().iter().map(|l| l.index).max().unwrap();
     let model = Vgg19::new(weights::load(None, deepest).unwrap(), recipe.pooling, device);
-    let mut objective = Objective::new(model, recipe, image(1, side, device), &[(image(2, side, device), 1.0)]);
+    let mut objective =
+        Objective::new(model, recipe, image(1, side, device), &[(image(2, side, device), 1.0)]);
     let x = image(3, side, device).reshape([3 * side * side]);
     let (terms, gradient) = objective.evaluate(&x).unwrap();
     (terms.total(), gradient.into_data().try_to_vec::<f32>().unwrap())

@@ -133,7 +133,8 @@ impl Objective {
             .map_err(|e| anyhow!("reading the loss: {e:?}"))?
             .try_to_vec::<f32>()
             .map_err(|e| anyhow!("reading the loss: {e:?}"))?;
-        let terms = LossTerms { content: values[0] as f64, style: values[1] as f64, variation: values[2] as f64 };
+        let terms =
+            LossTerms { content: values[0] as f64, style: values[1] as f64, variation: values[2] as f64 };
         if self.recent.len() == 64 {
             self.recent.pop_front();
         }

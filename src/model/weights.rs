@@ -201,7 +201,9 @@ fn raw_header(bytes: &[u8]) -> Option<serde_json::Map<String, serde_json::Value>
 /// The first tensor (by offset) whose data lies beyond the end of a truncated file.
 fn truncated_tensor(bytes: &[u8]) -> Option<String> {
     let header = raw_header(bytes)?;
-    let available = bytes.len().checked_sub(8 + usize::try_from(u64::from_le_bytes(bytes[..8].try_into().ok()?)).ok()?)?;
+    let available = bytes
+        .len()
+        .checked_sub(8 + usize::try_from(u64::from_le_bytes(bytes[..8].try_into().ok()?)).ok()?)?;
     header
         .iter()
         .filter_map(|(name, info)| {
@@ -261,7 +263,8 @@ mod tests {
         let views: Vec<_> = tensors
             .iter()
             .map(|(name, shape, bytes)| {
-                let view = safetensors::tensor::TensorView::new(dtype_of(name), shape.clone(), bytes).unwrap();
+                let view =
+                    safetensors::tensor::TensorView::new(dtype_of(name), shape.clone(), bytes).unwrap();
                 (name.clone(), view)
             })
             .collect();
@@ -301,12 +304,16 @@ mod tests {
     fn truncated_file_names_the_tensor() {
         let bytes = torchvision_fixture(2, |_| Dtype::F32);
         let err = error(&bytes[..bytes.len() - 1000], 1);
-        assert!(err.contains("w.safetensors") && err.contains("truncated") && err.contains("features.2"), "{err}");
+        assert!(
+            err.contains("w.safetensors") && err.contains("truncated") && err.contains("features.2"),
+            "{err}"
+        );
     }
 
     #[test]
     fn wrong_dtype_names_the_tensor() {
-        let bytes = torchvision_fixture(1, |name| if name.ends_with("bias") { Dtype::I32 } else { Dtype::F32 });
+        let bytes =
+            torchvision_fixture(1, |name| if name.ends_with("bias") { Dtype::I32 } else { Dtype::F32 });
         let err = error(&bytes, 0);
         assert!(err.contains("features.0.bias") && err.contains("dtype"), "{err}");
     }
@@ -316,8 +323,14 @@ mod tests {
         let bias = vec![0u8; 4 * 10];
         let weight = vec![0u8; 4 * 64 * 27];
         let views = vec![
-            ("features.0.weight".to_string(), safetensors::tensor::TensorView::new(Dtype::F32, vec![64, 3, 3, 3], &weight).unwrap()),
-            ("features.0.bias".to_string(), safetensors::tensor::TensorView::new(Dtype::F32, vec![10], &bias).unwrap()),
+            (
+                "features.0.weight".to_string(),
+                safetensors::tensor::TensorView::new(Dtype::F32, vec![64, 3, 3, 3], &weight).unwrap(),
+            ),
+            (
+                "features.0.bias".to_string(),
+                safetensors::tensor::TensorView::new(Dtype::F32, vec![10], &bias).unwrap(),
+            ),
         ];
         let bytes = safetensors::serialize(views, None).unwrap();
         let err = error(&bytes, 0);

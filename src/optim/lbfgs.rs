@@ -49,7 +49,11 @@ pub struct Lbfgs {
 
 impl Lbfgs {
     /// Start at `x0`, evaluating f there once.
-    pub fn new(config: LbfgsConfig, function: &mut dyn DifferentiableFunction, x0: Tensor<1>) -> Result<Self> {
+    pub fn new(
+        config: LbfgsConfig,
+        function: &mut dyn DifferentiableFunction,
+        x0: Tensor<1>,
+    ) -> Result<Self> {
         let (f, gradient) = function.value_and_gradient(&x0)?;
         Ok(Lbfgs {
             config,
@@ -103,7 +107,8 @@ impl Lbfgs {
         let start = Point { t: 0.0, f: self.f, gradient: self.gradient.clone(), slope };
         let x = self.x.clone();
         let mut phi = |t: f64| -> Result<(f64, Tensor<1>, f64)> {
-            let (f, g) = function.value_and_gradient(&x.clone().add(direction.clone().mul_scalar(t as f32)))?;
+            let (f, g) =
+                function.value_and_gradient(&x.clone().add(direction.clone().mul_scalar(t as f32)))?;
             let s = dot(&g, &direction)?;
             Ok((f, g, s))
         };
@@ -217,7 +222,11 @@ mod tests {
         let device = Device::flex();
         let opt = minimise(&mut Rosenbrock, Tensor::from_floats([-1.2, 1.0], &device), 200);
         let x = values(opt.x());
-        assert!((x[0] - 1.0).abs() < 1e-3 && (x[1] - 1.0).abs() < 1e-3, "{x:?} after {} its", opt.iterations());
+        assert!(
+            (x[0] - 1.0).abs() < 1e-3 && (x[1] - 1.0).abs() < 1e-3,
+            "{x:?} after {} its",
+            opt.iterations()
+        );
         assert!(opt.value() < 1e-6, "{}", opt.value());
     }
 }

@@ -24,7 +24,13 @@ impl Run {
         self.output.status.code()
     }
     fn describe(&self) -> String {
-        format!("nst {}\nexit: {:?}\nstdout:\n{}\nstderr:\n{}", self.args.join(" "), self.code(), self.stdout(), self.stderr())
+        format!(
+            "nst {}\nexit: {:?}\nstdout:\n{}\nstderr:\n{}",
+            self.args.join(" "),
+            self.code(),
+            self.stdout(),
+            self.stderr()
+        )
     }
     pub fn assert_ok(&self) -> &Self {
         assert_eq!(self.code(), Some(0), "{}", self.describe());
@@ -72,7 +78,7 @@ impl TestDir {
 /// "loss A → B" from the summary line.
 pub fn losses(stderr: &str) -> (f64, f64) {
     let line = stderr.lines().find(|l| l.contains(" → ")).unwrap_or_else(|| panic!("no summary in {stderr}"));
-    let after = line.split("loss ").nth(1).expect("loss in summary");
+    let after = line.split(", loss ").nth(1).expect("loss in summary");
     let mut parts = after.split(" → ");
     let first: f64 = parts.next().unwrap().trim().parse().expect("initial loss");
     let second: f64 = parts.next().unwrap().split(',').next().unwrap().trim().parse().expect("final loss");
