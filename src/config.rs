@@ -54,7 +54,7 @@ pub struct LayerWeights {
 pub struct Recipe {
     /// Global multiplier of the content loss. Default 1.
     pub content_weight: f64,
-    /// Global multiplier of the style loss. Default 1e4.
+    /// Global multiplier of the style loss. Default 1e3.
     pub style_weight: f64,
     /// Global multiplier of the variation loss. Default 1e-3.
     pub tv_weight: f64,
@@ -84,7 +84,7 @@ impl Default for Recipe {
         layers.insert("relu4_2".into(), LayerWeights { style: 0.0, content: 1.0 });
         Recipe {
             content_weight: 1.0,
-            style_weight: 1e4,
+            style_weight: 1e3,
             tv_weight: 1e-3,
             tv_exponent: 1.25,
             content_normalization: Reduction::Mean,

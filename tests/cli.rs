@@ -167,3 +167,44 @@ fn bad_inputs_exit_with_clear_errors() {
         .collect();
     assert!(leftovers.is_empty(), "{leftovers:?}");
 }
+
+#[test]
+fn every_colour_mode_is_accepted() {
+    use image::{DynamicImage, ImageBuffer};
+    let t = TestDir::new();
+    let style = t.example("night_cafe.jpg");
+    let (w, h) = (40u32, 36u32);
+    let shade = |x: u32, y: u32| ((x * 6 + y * 3) % 256) as u8;
+    let images = [
+        ("grey.png", DynamicImage::ImageLuma8(ImageBuffer::from_fn(w, h, |x, y| image::Luma([shade(x, y)])))),
+        (
+            "grey_alpha.png",
+            DynamicImage::ImageLumaA8(ImageBuffer::from_fn(w, h, |x, y| image::LumaA([shade(x, y), 128]))),
+        ),
+        (
+            "rgba.png",
+            DynamicImage::ImageRgba8(ImageBuffer::from_fn(w, h, |x, y| image::Rgba([shade(x, y), 40, 200, 90]))),
+        ),
+        (
+            "rgb16.png",
+            DynamicImage::ImageRgb16(ImageBuffer::from_fn(w, h, |x, y| {
+                image::Rgb([shade(x, y) as u16 * 257, 1000, 60000])
+            })),
+        ),
+        (
+            "grey16.png",
+            DynamicImage::ImageLuma16(ImageBuffer::from_fn(w, h, |x, y| image::Luma([shade(x, y) as u16 * 257]))),
+        ),
+    ];
+    for (name, img) in images {
+        img.save(t.path(name)).unwrap();
+        let out = t.path(&format!("out_{name}"));
+        t.nst(&[
+            "run", "-c", t.path(name).to_str().unwrap(), "-s", style.to_str().unwrap(),
+            "-o", out.to_str().unwrap(), "--size", "32", "-n", "1", "--device", "cpu", "-q",
+        ])
+        .assert_ok();
+        let result = image::open(&out).unwrap();
+        assert_eq!((result.width(), result.height()), (32, 29), "{name}");
+    }
+}
