@@ -18,7 +18,7 @@ pub struct Cli {
 #[derive(Subcommand, Debug)]
 pub enum Command {
     /// Paint the content photo in the style of the painting.
-    Run(RunArgs),
+    Run(Box<RunArgs>),
     /// List the VGG19 layer names a recipe may use.
     Layers,
 }

@@ -183,7 +183,9 @@ fn every_colour_mode_is_accepted() {
         ),
         (
             "rgba.png",
-            DynamicImage::ImageRgba8(ImageBuffer::from_fn(w, h, |x, y| image::Rgba([shade(x, y), 40, 200, 90]))),
+            DynamicImage::ImageRgba8(ImageBuffer::from_fn(w, h, |x, y| {
+                image::Rgba([shade(x, y), 40, 200, 90])
+            })),
         ),
         (
             "rgb16.png",
@@ -193,15 +195,29 @@ fn every_colour_mode_is_accepted() {
         ),
         (
             "grey16.png",
-            DynamicImage::ImageLuma16(ImageBuffer::from_fn(w, h, |x, y| image::Luma([shade(x, y) as u16 * 257]))),
+            DynamicImage::ImageLuma16(ImageBuffer::from_fn(w, h, |x, y| {
+                image::Luma([shade(x, y) as u16 * 257])
+            })),
         ),
     ];
     for (name, img) in images {
         img.save(t.path(name)).unwrap();
         let out = t.path(&format!("out_{name}"));
         t.nst(&[
-            "run", "-c", t.path(name).to_str().unwrap(), "-s", style.to_str().unwrap(),
-            "-o", out.to_str().unwrap(), "--size", "32", "-n", "1", "--device", "cpu", "-q",
+            "run",
+            "-c",
+            t.path(name).to_str().unwrap(),
+            "-s",
+            style.to_str().unwrap(),
+            "-o",
+            out.to_str().unwrap(),
+            "--size",
+            "32",
+            "-n",
+            "1",
+            "--device",
+            "cpu",
+            "-q",
         ])
         .assert_ok();
         let result = image::open(&out).unwrap();

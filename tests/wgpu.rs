@@ -60,8 +60,7 @@ fn short_run_completes_on_wgpu() {
     let gpu = wgpu_device();
     let dir = tempfile::tempdir().unwrap();
     let examples = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("examples");
-    let mut recipe = Recipe::default();
-    recipe.iterations = 3;
+    let recipe = Recipe { iterations: 3, ..Recipe::default() };
     let options = RunOptions {
         content: examples.join("cat.png"),
         style: examples.join("night_cafe.jpg"),

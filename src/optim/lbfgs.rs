@@ -92,7 +92,8 @@ impl Lbfgs {
         }
         let mut direction = self.direction()?;
         let mut slope = dot(&self.gradient, &direction)?;
-        if !(slope < 0.0) {
+        // NaN counts as "not a descent direction" too.
+        if slope.is_nan() || slope >= 0.0 {
             // Not a descent direction (history gone bad): restart from steepest descent.
             self.history.clear();
             direction = self.gradient.clone().neg();
@@ -116,7 +117,7 @@ impl Lbfgs {
         self.evaluations += result.evaluations;
         self.iterations += 1;
         let best = result.point;
-        if !(best.f < self.f) {
+        if best.f.is_nan() || best.f >= self.f {
             return Ok(StepOutcome::LineSearchFailed);
         }
         let s = direction.mul_scalar(best.t as f32);
