@@ -76,6 +76,9 @@ pub struct RunArgs {
     /// VGG19 weights (safetensors; Keras or torchvision names) [default: built in].
     #[arg(long, value_name = "FILE")]
     pub weights: Option<PathBuf>,
+    /// On Ctrl-C or SIGTERM, leave no output instead of writing the image so far.
+    #[arg(long)]
+    pub no_partial: bool,
     /// No progress bar, notices or summary; errors only.
     #[arg(long, short = 'q')]
     pub quiet: bool,

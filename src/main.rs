@@ -1,4 +1,4 @@
-//! The `nst` binary: parse flags, run, map errors to exit codes (2 usage, 1 runtime).
+//! The `nst` binary: parse flags, run, map errors to exit codes (2 usage, 1 runtime, 130 interrupted).
 
 mod cli;
 mod progress;
@@ -21,7 +21,7 @@ fn main() -> ExitCode {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) => {
             eprintln!("nst: {err:#}");
-            ExitCode::from(if nst::error::is_usage(&err) { 2 } else { 1 })
+            ExitCode::from(nst::error::exit_code(&err))
         }
     }
 }

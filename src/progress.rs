@@ -1,17 +1,22 @@
 //! The indicatif progress bar: the binary's implementation of the library's `Progress`.
 
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use nst::transfer::{IterationReport, Progress};
 
 pub struct Bar {
     bar: Option<ProgressBar>,
     quiet: bool,
+    interrupted: Arc<AtomicBool>,
 }
 
 impl Bar {
     /// `quiet` hides everything; off a terminal indicatif hides the bar itself.
-    pub fn new(quiet: bool) -> Self {
-        Bar { bar: None, quiet }
+    /// `interrupted` is set by the signal handler.
+    pub fn new(quiet: bool, interrupted: Arc<AtomicBool>) -> Self {
+        Bar { bar: None, quiet, interrupted }
     }
 }
 
@@ -49,6 +54,10 @@ impl Progress for Bar {
                 r.terms.variation
             ));
         }
+    }
+
+    fn cancelled(&self) -> bool {
+        self.interrupted.load(Ordering::SeqCst)
     }
 
     fn finish(&mut self) {

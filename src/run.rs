@@ -1,6 +1,8 @@
 //! `nst run` and `nst layers`: flags → validated options → the library.
 
 use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use anyhow::Result;
 use nst::layers::{VGG19, aliases};
@@ -12,7 +14,7 @@ use crate::progress::Bar;
 
 pub fn run(args: RunArgs) -> Result<()> {
     let options = resolve(&args)?;
-    let mut bar = Bar::new(args.quiet);
+    let mut bar = Bar::new(args.quiet, interrupt_flag()?);
     let device = nst::device::select(args.device, &mut |m| bar.notice(m))?;
     bar.notice(&format!("device: {}", device.description));
     let summary = nst::run(&options, &device, &mut bar)?;
@@ -33,6 +35,20 @@ pub fn run(args: RunArgs) -> Result<()> {
         );
     }
     Ok(())
+}
+
+/// Set by the first SIGINT/SIGTERM (the run then stops after the current iteration and saves);
+/// a second one exits at once.
+fn interrupt_flag() -> Result<Arc<AtomicBool>> {
+    let flag = Arc::new(AtomicBool::new(false));
+    let handler_flag = flag.clone();
+    ctrlc::set_handler(move || {
+        if handler_flag.swap(true, Ordering::SeqCst) {
+            std::process::exit(130);
+        }
+    })
+    .map_err(|e| anyhow::anyhow!("cannot install the Ctrl-C handler: {e}"))?;
+    Ok(flag)
 }
 
 /// Flags and recipe merged into one checked [`RunOptions`].
@@ -81,6 +97,7 @@ fn resolve(args: &RunArgs) -> Result<RunOptions> {
         init: args.init.parse().unwrap_or(nst::transfer::Init::Content),
         seed: args.seed,
         weights: args.weights.clone(),
+        save_partial: !args.no_partial,
     })
 }
 

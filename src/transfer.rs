@@ -8,6 +8,7 @@ use burn::tensor::{Device, Tensor, TensorData};
 
 use crate::config::Recipe;
 use crate::device::ComputeDevice;
+use crate::error::Interrupted;
 use crate::image_io::{self, Planar};
 use crate::layers::VGG19;
 use crate::loss::{LossTerms, Objective};
@@ -52,6 +53,8 @@ pub struct RunOptions {
     pub seed: u64,
     /// Weights file; `None` for the built-in VGG19.
     pub weights: Option<PathBuf>,
+    /// On interruption, write the image reached so far (else leave no output).
+    pub save_partial: bool,
 }
 
 /// What one iteration reports to a [`Progress`].
@@ -71,6 +74,10 @@ pub trait Progress {
     fn start(&mut self, iterations: usize);
     fn iteration(&mut self, report: &IterationReport);
     fn finish(&mut self);
+    /// Polled between iterations: true stops the run (Ctrl-C, SIGTERM).
+    fn cancelled(&self) -> bool {
+        false
+    }
 }
 
 /// A progress sink that reports nothing.
@@ -137,6 +144,17 @@ pub fn run(options: &RunOptions, device: &ComputeDevice, progress: &mut dyn Prog
     let mut stall = StallDetector::new(10, 1e-5);
     let mut stopped_early = None;
     while lbfgs.iterations() < iterations {
+        if progress.cancelled() {
+            progress.finish();
+            let saved = if options.save_partial {
+                let image = from_tensor(lbfgs.x(), inputs.content.width, inputs.content.height)?;
+                image_io::save_atomic(&image, &options.output)?;
+                Some(options.output.clone())
+            } else {
+                None
+            };
+            return Err(Interrupted { saved }.into());
+        }
         let outcome = lbfgs.step(&mut objective)?;
         let terms = objective.terms_for(lbfgs.value()).unwrap_or_default();
         progress.iteration(&IterationReport {

@@ -224,3 +224,59 @@ fn every_colour_mode_is_accepted() {
         assert_eq!((result.width(), result.height()), (32, 29), "{name}");
     }
 }
+
+/// Start a long run, send `signal` once it has begun, and return its exit status.
+fn interrupt_run(t: &TestDir, extra: &[&str], signal: &str) -> Option<i32> {
+    use std::io::{BufRead, BufReader};
+    use std::process::{Command, Stdio};
+    let content = t.example("cat.png");
+    let style = t.example("night_cafe.jpg");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_nst"))
+        .args(["run", "-c", content.to_str().unwrap(), "-s", style.to_str().unwrap()])
+        .args(["-o", t.path("out.png").to_str().unwrap(), "--size", "48", "-n", "100000", "--device", "cpu"])
+        .args(extra)
+        .current_dir(t.dir.path())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stderr = BufReader::new(child.stderr.take().unwrap());
+    let mut line = String::new();
+    while stderr.read_line(&mut line).unwrap() > 0 && !line.contains("device:") {
+        line.clear();
+    }
+    let status = Command::new("kill").args([signal, &child.id().to_string()]).status().unwrap();
+    assert!(status.success());
+    let mut rest = String::new();
+    std::io::Read::read_to_string(&mut stderr, &mut rest).unwrap();
+    let code = child.wait().unwrap().code();
+    assert!(!rest.contains("panicked"), "{rest}");
+    code
+}
+
+fn partial_files(t: &TestDir) -> Vec<String> {
+    std::fs::read_dir(t.dir.path())
+        .unwrap()
+        .filter_map(|e| e.ok())
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|n| n.contains(".partial"))
+        .collect()
+}
+
+#[test]
+fn interrupt_writes_the_image_so_far_and_exits_130() {
+    for signal in ["-INT", "-TERM"] {
+        let t = TestDir::new();
+        assert_eq!(interrupt_run(&t, &[], signal), Some(130), "{signal}");
+        let image = image::open(t.path("out.png")).expect("image so far written");
+        assert_eq!(image.width(), 48);
+        assert!(partial_files(&t).is_empty());
+    }
+}
+
+#[test]
+fn interrupt_with_no_partial_leaves_nothing() {
+    let t = TestDir::new();
+    assert_eq!(interrupt_run(&t, &["--no-partial"], "-INT"), Some(130));
+    assert!(!t.path("out.png").exists());
+    assert!(partial_files(&t).is_empty());
+}

@@ -71,6 +71,7 @@ fn short_run_completes_on_wgpu() {
         init: Init::Content,
         seed: 0,
         weights: None,
+        save_partial: true,
     };
     let summary = nst::run(&options, &gpu, &mut Silent).expect("run on wgpu");
     assert!(summary.final_loss < summary.initial_loss);
