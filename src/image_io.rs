@@ -41,11 +41,23 @@ pub fn load(path: &Path, what: &str) -> Result<DynamicImage> {
     if reader.format().is_none() {
         return Err(usage!("{name}: {what} is not an image in a format nst reads"));
     }
-    let image = reader.decode().map_err(|e| usage!("{name}: cannot decode {what}: {e}"))?;
+    if reader.format() == Some(ImageFormat::Jpeg) && !has_jpeg_end(path) {
+        return Err(usage!("{name}: {what} is a truncated JPEG (no end-of-image marker)"));
+    }
+    let image =
+        reader.decode().map_err(|e| usage!("{name}: cannot decode {what}: {}", e.to_string().trim_end()))?;
     if image.width() == 0 || image.height() == 0 {
         return Err(usage!("{name}: {what} has no pixels"));
     }
     Ok(image)
+}
+
+/// A complete JPEG ends with the EOI marker FF D9 (some writers append a few bytes after it).
+/// The decoder happily returns a half-grey picture for a truncated file; we refuse it instead.
+fn has_jpeg_end(path: &Path) -> bool {
+    let Ok(bytes) = std::fs::read(path) else { return false };
+    let tail = &bytes[bytes.len().saturating_sub(1024)..];
+    tail.windows(2).any(|w| w == [0xFF, 0xD9])
 }
 
 /// Size with the longer side scaled to `max_side` (aspect kept, each side ≥ 1).

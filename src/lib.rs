@@ -13,6 +13,7 @@ pub mod error;
 pub mod image_io;
 pub mod layers;
 pub mod loss;
+pub mod memory;
 pub mod model;
 pub mod optim;
 pub mod transfer;

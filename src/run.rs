@@ -14,10 +14,11 @@ use crate::progress::Bar;
 
 pub fn run(args: RunArgs) -> Result<()> {
     let options = resolve(&args)?;
+    let prepared = nst::transfer::prepare(&options)?;
     let mut bar = Bar::new(args.quiet, interrupt_flag()?);
     let device = nst::device::select(args.device, &mut |m| bar.notice(m))?;
     bar.notice(&format!("device: {}", device.description));
-    let summary = nst::run(&options, &device, &mut bar)?;
+    let summary = nst::transfer::run_prepared(&options, prepared, &device, &mut bar)?;
     if let Some(reason) = &summary.stopped_early {
         bar.notice(reason);
     }

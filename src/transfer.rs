@@ -12,6 +12,7 @@ use crate::error::Interrupted;
 use crate::image_io::{self, Planar};
 use crate::layers::VGG19;
 use crate::loss::{LossTerms, Objective};
+use crate::memory;
 use crate::model::{Vgg19, weights};
 use crate::optim::{Lbfgs, LbfgsConfig, StallDetector, StepOutcome};
 use crate::usage;
@@ -114,8 +115,28 @@ struct Inputs {
 
 /// Run style transfer as `options` says, on `device`.
 pub fn run(options: &RunOptions, device: &ComputeDevice, progress: &mut dyn Progress) -> Result<RunSummary> {
+    run_prepared(options, prepare(options)?, device, progress)
+}
+
+/// Every input checked and decoded; made by [`prepare`] before the device is even chosen.
+pub struct Prepared(Inputs);
+
+/// Check the output path and decode and size every input, before any heavy work.
+pub fn prepare(options: &RunOptions) -> Result<Prepared> {
+    prepare_inputs(options).map(Prepared)
+}
+
+/// [`run`] for inputs already checked by [`prepare`].
+pub fn run_prepared(
+    options: &RunOptions,
+    Prepared(inputs): Prepared,
+    device: &ComputeDevice,
+    progress: &mut dyn Progress,
+) -> Result<RunSummary> {
     let started = Instant::now();
-    let inputs = prepare_inputs(options)?;
+    if !device.is_gpu {
+        check_memory(options, &inputs)?;
+    }
     let deepest = options.recipe.resolved_layers().iter().map(|l| l.index).max().unwrap_or(0);
     let weights = weights::load(options.weights.as_deref(), deepest)?;
     let dev = &device.device;
@@ -206,15 +227,25 @@ fn prepare_inputs(options: &RunOptions) -> Result<Inputs> {
     check_output(&options.output, &[Some(&options.content), Some(&options.style), init_path(&options.init)])?;
 
     let content = image_io::load(&options.content, "content image")?;
+    check_source(&options.content, &content, &options.recipe)?;
     let (w, h) = image_io::fit(content.width(), content.height(), options.size);
     check_size(w, h, &options.recipe)?;
     let style = image_io::load(&options.style, "style image")?;
+    check_source(&options.style, &style, &options.recipe)?;
     let style_side = options.style_size.unwrap_or(options.size);
     if style_side == 0 {
         return Err(usage!("--style-size 0: the style image needs at least one pixel a side"));
     }
     let (sw, sh) = image_io::fit(style.width(), style.height(), style_side);
     check_size(sw, sh, &options.recipe).map_err(|e| usage!("style image: {e}"))?;
+    let host_needed = memory::host_image_bytes(w as u64 * h as u64 + sw as u64 * sh as u64);
+    if let Some(available) = memory::available_bytes().filter(|available| host_needed > *available) {
+        let fits = memory::largest_side(w, h, options.recipe.history_size, available);
+        return Err(usage!(
+            "--size {}: a {w}×{h} image does not fit in memory; --size {fits} or less would",
+            options.size
+        ));
+    }
     let init = match &options.init {
         Init::File(path) => Some(image_io::to_planar(&image_io::load(path, "--init image")?, w, h)),
         _ => None,
@@ -245,6 +276,12 @@ fn check_output(output: &Path, inputs: &[Option<&PathBuf>]) -> Result<()> {
     if output.is_dir() {
         return Err(usage!("{}: --output is a directory", output.display()));
     }
+    // Fail now, not after an hour of optimisation, if the directory is not writable.
+    tempfile::Builder::new()
+        .prefix(".nst-")
+        .suffix(".partial")
+        .tempfile_in(dir)
+        .map_err(|e| anyhow!("{}: cannot write to {}: {e}", output.display(), dir.display()))?;
     let canonical_output = std::fs::canonicalize(dir).ok().zip(output.file_name()).map(|(d, f)| d.join(f));
     for input in inputs.iter().flatten() {
         if std::fs::canonicalize(input).ok().is_some_and(|i| Some(i) == canonical_output) {
@@ -254,18 +291,52 @@ fn check_output(output: &Path, inputs: &[Option<&PathBuf>]) -> Result<()> {
     Ok(())
 }
 
-/// VGG19 halves the image at each pool; the deepest layer must still have a pixel.
-fn check_size(width: u32, height: u32, recipe: &Recipe) -> Result<()> {
+/// Smallest side the recipe's deepest layer can see: VGG19 halves the image at each pool.
+fn min_side(recipe: &Recipe) -> u32 {
     let deepest = recipe.resolved_layers().iter().map(|l| l.index).max().unwrap_or(0);
-    let pools = VGG19[..deepest].iter().filter(|l| l.pool_after).count();
-    let min_side = 1u32 << pools;
+    1 << VGG19[..deepest].iter().filter(|l| l.pool_after).count()
+}
+
+/// An input smaller than the network can see holds no usable content or style.
+fn check_source(path: &Path, image: &image::DynamicImage, recipe: &Recipe) -> Result<()> {
+    let (w, h, min) = (image.width(), image.height(), min_side(recipe));
+    if w.min(h) < min {
+        return Err(usage!("{}: image is {w}×{h}; VGG19 needs at least {min} pixels a side", path.display()));
+    }
+    Ok(())
+}
+
+/// The deepest layer must still have a pixel after the pools.
+fn check_size(width: u32, height: u32, recipe: &Recipe) -> Result<()> {
+    let min_side = min_side(recipe);
     if width.min(height) < min_side {
         return Err(usage!(
             "--size: the image would be {width}×{height}, but layer {} needs at least {min_side} pixels a side",
-            VGG19[deepest].name
+            recipe.deepest_layer()
         ));
     }
     Ok(())
+}
+
+/// Refuse a run whose estimated peak memory exceeds what the system has available.
+fn check_memory(options: &RunOptions, inputs: &Inputs) -> Result<()> {
+    let Some(available) = memory::available_bytes() else { return Ok(()) };
+    let history = options.recipe.history_size;
+    let (w, h) = (inputs.content.width as u32, inputs.content.height as u32);
+    let style_pixels = (inputs.style.width * inputs.style.height) as u64;
+    let needed = memory::estimate_bytes(w as u64 * h as u64, style_pixels, history);
+    if needed <= available {
+        return Ok(());
+    }
+    let gib = |b: f64| b / (1u64 << 30) as f64;
+    let fits = memory::largest_side(w, h, history, available);
+    Err(usage!(
+        "--size {}: a {w}×{h} run needs about {:.1} GiB of memory, but {:.1} GiB is available; \
+         --size {fits} or less would fit (with --style-size no larger)",
+        options.size,
+        gib(needed),
+        gib(available)
+    ))
 }
 
 fn to_tensor(image: &Planar, device: &Device) -> Tensor<4> {

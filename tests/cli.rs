@@ -280,3 +280,65 @@ fn interrupt_with_no_partial_leaves_nothing() {
     assert!(!t.path("out.png").exists());
     assert!(partial_files(&t).is_empty());
 }
+
+/// A PNG whose header claims `width`×`height` pixels, with no image data behind it.
+fn png_header_only(width: u32, height: u32) -> Vec<u8> {
+    fn crc32(bytes: &[u8]) -> u32 {
+        let mut crc = 0xFFFF_FFFFu32;
+        for &b in bytes {
+            crc ^= b as u32;
+            for _ in 0..8 {
+                crc = if crc & 1 == 1 { (crc >> 1) ^ 0xEDB8_8320 } else { crc >> 1 };
+            }
+        }
+        !crc
+    }
+    let mut chunk = b"IHDR".to_vec();
+    chunk.extend(width.to_be_bytes());
+    chunk.extend(height.to_be_bytes());
+    chunk.extend([8, 2, 0, 0, 0]); // 8-bit RGB
+    let mut png = b"\x89PNG\r\n\x1a\n".to_vec();
+    png.extend(13u32.to_be_bytes());
+    png.extend(&chunk);
+    png.extend(crc32(&chunk).to_be_bytes());
+    png
+}
+
+#[test]
+fn broken_files_and_absurd_sizes_are_refused() {
+    let t = TestDir::new();
+    let content = t.example("cat.png");
+    let style = t.example("night_cafe.jpg");
+    let (c, s) = (content.to_str().unwrap(), style.to_str().unwrap());
+    let castle = std::fs::read(t.example("castle.jpg")).unwrap();
+    let cat = std::fs::read(&content).unwrap();
+    let weights = std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/weights/vgg19.safetensors")).unwrap();
+    std::fs::write(t.path("empty.jpg"), b"").unwrap();
+    std::fs::write(t.path("cut.jpg"), &castle[..castle.len() / 2]).unwrap();
+    std::fs::write(t.path("cut.png"), &cat[..cat.len() / 2]).unwrap();
+    std::fs::write(t.path("huge.png"), png_header_only(100_000, 100_000)).unwrap();
+    std::fs::write(t.path("cut.safetensors"), &weights[..1 << 20]).unwrap();
+    std::fs::create_dir(t.path("folder.jpg")).unwrap();
+    image::RgbImage::new(1, 1).save(t.path("dot.png")).unwrap();
+    let cases: Vec<(Vec<&str>, i32, &str)> = vec![
+        (vec!["-c", "empty.jpg", "-s", s], 2, "empty.jpg"),
+        (vec!["-c", "cut.jpg", "-s", s], 2, "truncated JPEG"),
+        (vec!["-c", c, "-s", "cut.png"], 2, "cut.png"),
+        (vec!["-c", "huge.png", "-s", s], 2, "huge.png"),
+        (vec!["-c", "folder.jpg", "-s", s], 2, "directory"),
+        (vec!["-c", "dot.png", "-s", s], 2, "dot.png: image is 1×1"),
+        (vec!["-c", c, "-s", s, "--size", "100000"], 2, "--size 100000"),
+        (vec!["-c", c, "-s", s, "--weights", "cut.safetensors"], 2, "truncated"),
+        (vec!["-c", c, "-s", s, "--weights", "nothing.safetensors"], 2, "nothing.safetensors"),
+        (vec!["-c", c, "-s", s, "-o", "/proc/out.png"], 1, "/proc/out.png"),
+        (vec!["-c", c, "-s", s, "--init", "missing.png"], 2, "missing.png"),
+    ];
+    for (args, code, needle) in cases {
+        let mut full = vec!["run", "--device", "cpu", "-n", "1"];
+        if !args.contains(&"--size") {
+            full.extend(["--size", "32"]);
+        }
+        full.extend(args);
+        t.nst(&full).assert_fails(code, needle);
+    }
+}
