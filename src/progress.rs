@@ -38,7 +38,7 @@ impl Progress for Bar {
         let bar = ProgressBar::with_draw_target(Some(iterations as u64), ProgressDrawTarget::stderr());
         bar.set_style(
             ProgressStyle::with_template("{bar:30} {pos}/{len} {msg} [{elapsed_precise} < {eta_precise}]")
-                .expect("template is a constant"),
+                .unwrap_or_else(|_| ProgressStyle::default_bar()),
         );
         self.bar = Some(bar);
     }

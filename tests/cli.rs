@@ -1,4 +1,5 @@
 //! End-to-end tests through the real `nst` binary on tiny images, on the CPU.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // a failed unwrap is a failed test
 
 mod util;
 

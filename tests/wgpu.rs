@@ -3,6 +3,7 @@
 //! objective's value and gradient with the CPU's, and run a short transfer there.
 //!
 //! They fail (not skip) without a Vulkan driver: install `mesa-vulkan-drivers libvulkan1`.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // a failed unwrap is a failed test
 
 use burn::tensor::{Device, Tensor, TensorData};
 use nst::Recipe;
