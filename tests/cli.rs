@@ -40,23 +40,7 @@ fn stylises_a_tiny_image_and_the_loss_falls() {
 #[test]
 fn default_output_is_named_after_the_inputs() {
     let t = TestDir::new();
-    let content = t.example("cat.png");
-    let style = t.example("night_cafe.jpg");
-    t.nst(&[
-        "run",
-        "-c",
-        content.to_str().unwrap(),
-        "-s",
-        style.to_str().unwrap(),
-        "--size",
-        "24",
-        "-n",
-        "2",
-        "--device",
-        "cpu",
-        "-q",
-    ])
-    .assert_ok();
+    t.run_cat(&["--size", "24", "-n", "2", "-q"]).assert_ok();
     let image = image::open(t.path("cat_night_cafe.png")).expect("default output written");
     assert_eq!(image.width(), 24);
 }
@@ -64,59 +48,19 @@ fn default_output_is_named_after_the_inputs() {
 #[test]
 fn jpeg_output_by_extension() {
     let t = TestDir::new();
-    let content = t.example("cat.png");
-    let style = t.example("night_cafe.jpg");
-    let out = t.path("out.jpg");
-    t.nst(&[
-        "run",
-        "-c",
-        content.to_str().unwrap(),
-        "-s",
-        style.to_str().unwrap(),
-        "-o",
-        out.to_str().unwrap(),
-        "--size",
-        "24",
-        "-n",
-        "2",
-        "--device",
-        "cpu",
-    ])
-    .assert_ok();
-    assert_eq!(image::ImageFormat::from_path(&out).unwrap(), image::ImageFormat::Jpeg);
-    let bytes = std::fs::read(&out).unwrap();
+    t.run_cat(&["-o", "out.jpg", "--size", "24", "-n", "2"]).assert_ok();
+    let bytes = std::fs::read(t.path("out.jpg")).unwrap();
     assert_eq!(&bytes[..2], &[0xFF, 0xD8], "JPEG magic");
+    assert_eq!(image::open(t.path("out.jpg")).unwrap().width(), 24);
 }
 
 #[test]
 fn same_seed_same_result() {
     let t = TestDir::new();
-    let content = t.example("cat.png");
-    let style = t.example("night_cafe.jpg");
     let run = |name: &str| {
-        let out = t.path(name);
-        t.nst(&[
-            "run",
-            "-c",
-            content.to_str().unwrap(),
-            "-s",
-            style.to_str().unwrap(),
-            "-o",
-            out.to_str().unwrap(),
-            "--size",
-            "32",
-            "-n",
-            "5",
-            "--init",
-            "noise",
-            "--seed",
-            "7",
-            "--device",
-            "cpu",
-            "-q",
-        ])
-        .assert_ok();
-        image::open(out).unwrap().to_rgb8().into_raw()
+        t.run_cat(&["-o", name, "--size", "32", "-n", "5", "--init", "noise", "--seed", "7", "-q"])
+            .assert_ok();
+        image::open(t.path(name)).unwrap().to_rgb8().into_raw()
     };
     assert_eq!(run("a.png"), run("b.png"));
 }
@@ -203,24 +147,13 @@ fn every_colour_mode_is_accepted() {
     ];
     for (name, img) in images {
         img.save(t.path(name)).unwrap();
-        let out = t.path(&format!("out_{name}"));
+        let out = format!("out_{name}");
+        let style = style.to_str().unwrap();
         t.nst(&[
-            "run",
-            "-c",
-            t.path(name).to_str().unwrap(),
-            "-s",
-            style.to_str().unwrap(),
-            "-o",
-            out.to_str().unwrap(),
-            "--size",
-            "32",
-            "-n",
-            "1",
-            "--device",
-            "cpu",
-            "-q",
+            "run", "-c", name, "-s", style, "-o", &out, "--size", "32", "-n", "1", "--device", "cpu", "-q",
         ])
         .assert_ok();
+        let out = t.path(&out);
         let result = image::open(&out).unwrap();
         assert_eq!((result.width(), result.height()), (32, 29), "{name}");
     }

@@ -62,6 +62,18 @@ impl TestDir {
         dst
     }
 
+    /// `nst run -c cat.png -s night_cafe.jpg --device cpu ARGS…` on copies of the examples.
+    pub fn run_cat(&self, args: &[&str]) -> Run {
+        for name in ["cat.png", "night_cafe.jpg"] {
+            if !self.path(name).exists() {
+                self.example(name);
+            }
+        }
+        let mut full = vec!["run", "-c", "cat.png", "-s", "night_cafe.jpg", "--device", "cpu"];
+        full.extend(args);
+        self.nst(&full)
+    }
+
     pub fn nst(&self, args: &[&str]) -> Run {
         let output = Command::new(env!("CARGO_BIN_EXE_nst"))
             .args(args)
