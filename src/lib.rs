@@ -21,3 +21,6 @@ pub mod transfer;
 pub use config::Recipe;
 pub use error::UsageError;
 pub use transfer::{RunOptions, RunSummary, run};
+
+#[cfg(test)]
+mod mutation_tests;

@@ -266,6 +266,12 @@ fn broken_files_and_absurd_sizes_are_refused() {
         (vec!["-c", c, "-s", s, "--weights", "nothing.safetensors"], 2, "nothing.safetensors"),
         (vec!["-c", c, "-s", s, "-o", "/proc/out.png"], 1, "/proc/out.png"),
         (vec!["-c", c, "-s", s, "--init", "missing.png"], 2, "missing.png"),
+        // f32 overflow: the loss is infinite from the start; nothing is written.
+        (
+            vec!["-c", c, "-s", s, "--style-weight", "1e39", "-o", "inf.png"],
+            1,
+            "loss of the starting image is inf",
+        ),
     ];
     for (args, code, needle) in cases {
         let mut full = vec!["run", "--device", "cpu", "-n", "1"];
@@ -275,4 +281,5 @@ fn broken_files_and_absurd_sizes_are_refused() {
         full.extend(args);
         t.nst(&full).assert_fails(code, needle);
     }
+    assert!(!t.path("inf.png").exists());
 }
