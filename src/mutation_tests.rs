@@ -7,6 +7,17 @@ use crate::image_io;
 use crate::layers::VGG19;
 use crate::model::weights;
 
+/// Rounds multiply by `NST_MUTATION_SCALE` (default 1) for long local runs, e.g.
+/// `NST_MUTATION_SCALE=100 cargo test --release --lib mutation`.
+fn rounds(base: usize) -> usize {
+    base * std::env::var("NST_MUTATION_SCALE").ok().and_then(|s| s.parse().ok()).unwrap_or(1)
+}
+
+/// Seed for the corruptions: `NST_MUTATION_SEED` varies them between long runs.
+fn seed(base: u64) -> u64 {
+    base ^ std::env::var("NST_MUTATION_SEED").ok().and_then(|s| s.parse().ok()).unwrap_or(0)
+}
+
 /// xorshift64*: reproducible corruption without a dependency.
 struct Mutator(u64);
 
@@ -47,10 +58,10 @@ impl Mutator {
 
 #[test]
 fn corrupted_recipes_never_panic() {
-    let mut m = Mutator(0x5EED);
+    let mut m = Mutator(seed(0x5EED));
     let tokens: [&[u8]; 8] = [b"nan", b"-1", b"1e400", b"[layers]", b"relu9_9", b"= {", b"\"", b"\n"];
     for (_, text) in PRESETS {
-        for _ in 0..1500 {
+        for _ in 0..rounds(1500) {
             let mut bytes = m.mutate(text.as_bytes(), text.len());
             if m.below(3) == 0 {
                 let at = m.below(bytes.len());
@@ -70,8 +81,8 @@ fn corrupted_weights_never_panic() {
     // The first two layers in the shipped 8-bit format: small, and it exercises every check.
     let full = weights::DEFAULT_WEIGHTS;
     let header_len = u64::from_le_bytes(full[..8].try_into().unwrap_or_default()) as usize;
-    let mut m = Mutator(0xC0FFEE);
-    for _ in 0..300 {
+    let mut m = Mutator(seed(0xC0FFEE));
+    for _ in 0..rounds(300) {
         let bytes = m.mutate(full, 8 + header_len);
         if let Ok(w) = weights::parse(&bytes, "fuzz.safetensors", 1) {
             assert_eq!(w.convs.len(), 2);
@@ -84,7 +95,7 @@ fn corrupted_weights_never_panic() {
 fn corrupted_images_never_panic() {
     let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
     let examples = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("examples");
-    let mut m = Mutator(0xBEEF);
+    let mut m = Mutator(seed(0xBEEF));
     for name in ["cat.png", "night_cafe.jpg"] {
         let original = image_io::load(&examples.join(name), "image").unwrap_or_else(|e| panic!("{e}"));
         // A small re-encoded copy keeps each decode fast.
@@ -92,7 +103,7 @@ fn corrupted_images_never_panic() {
         let path = dir.path().join(name);
         small.save(&path).unwrap_or_else(|e| panic!("{e}"));
         let bytes = std::fs::read(&path).unwrap_or_else(|e| panic!("{e}"));
-        for _ in 0..300 {
+        for _ in 0..rounds(300) {
             std::fs::write(&path, m.mutate(&bytes, 200)).unwrap_or_else(|e| panic!("{e}"));
             if let Ok(image) = image_io::load(&path, "image") {
                 let (w, h) = image_io::fit(image.width(), image.height(), 32);

@@ -145,9 +145,12 @@ fn every_colour_mode_is_accepted() {
             })),
         ),
     ];
-    for (name, img) in images {
+    // GIF stores indices into a palette: the palette-mode case.
+    let palette =
+        DynamicImage::ImageRgb8(ImageBuffer::from_fn(w, h, |x, y| image::Rgb([shade(x, y), 90, 30])));
+    for (name, img) in images.into_iter().chain([("palette.gif", palette)]) {
         img.save(t.path(name)).unwrap();
-        let out = format!("out_{name}");
+        let out = format!("out_{name}.png");
         let style = style.to_str().unwrap();
         t.nst(&[
             "run", "-c", name, "-s", style, "-o", &out, "--size", "32", "-n", "1", "--device", "cpu", "-q",
