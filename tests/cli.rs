@@ -286,3 +286,20 @@ fn broken_files_and_absurd_sizes_are_refused() {
     }
     assert!(!t.path("inf.png").exists());
 }
+
+#[test]
+fn gpu_requested_where_there_is_none() {
+    let t = TestDir::new();
+    t.example("cat.png");
+    t.example("night_cafe.jpg");
+    // Point the Vulkan loader at no driver: the machine then has no GPU adapter at all.
+    let no_vulkan =
+        [("VK_ICD_FILENAMES", "/nonexistent/icd.json"), ("VK_DRIVER_FILES", "/nonexistent/icd.json")];
+    let args = ["run", "-c", "cat.png", "-s", "night_cafe.jpg", "--size", "32", "-n", "1"];
+    let gpu = t.nst_with_env(&no_vulkan, &[&args[..], &["--device", "gpu"]].concat());
+    gpu.assert_fails(2, "--device gpu: no GPU adapter found");
+    assert!(!t.path("cat_night_cafe.png").exists());
+    let auto = t.nst_with_env(&no_vulkan, &args);
+    auto.assert_ok();
+    assert!(auto.stderr().contains("running on the CPU"), "{}", auto.stderr());
+}

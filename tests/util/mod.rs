@@ -75,12 +75,18 @@ impl TestDir {
     }
 
     pub fn nst(&self, args: &[&str]) -> Run {
+        self.nst_with_env(&[], args)
+    }
+
+    /// `nst ARGS…` with only PATH, HOME and `env` set.
+    pub fn nst_with_env(&self, env: &[(&str, &str)], args: &[&str]) -> Run {
         let output = Command::new(env!("CARGO_BIN_EXE_nst"))
             .args(args)
             .current_dir(self.dir.path())
             .env_clear()
             .env("PATH", std::env::var_os("PATH").unwrap_or_default())
             .env("HOME", self.dir.path())
+            .envs(env.iter().copied())
             .output()
             .expect("run nst");
         Run { output, args: args.iter().map(|s| s.to_string()).collect() }
