@@ -11,6 +11,7 @@ pub mod config;
 pub mod device;
 pub mod error;
 pub mod image_io;
+mod inputs;
 pub mod layers;
 pub mod loss;
 pub mod memory;
