@@ -2,7 +2,7 @@
 //! cannot allocate gigabytes), scale, convert to RGB 0–255 floats, and write results atomically.
 
 use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use anyhow::{Context, Result};
 use image::imageops::FilterType;
@@ -29,8 +29,8 @@ pub fn load(path: &Path, what: &str) -> Result<DynamicImage> {
     if meta.is_dir() {
         return Err(usage!("{name}: {what} is a directory, not an image"));
     }
-    let mut reader = ImageReader::open(path)
-        .map_err(|e| usage!("{name}: cannot read {what}: {e}"))?
+    let bytes = std::fs::read(path).map_err(|e| usage!("{name}: cannot read {what}: {e}"))?;
+    let mut reader = ImageReader::new(std::io::Cursor::new(bytes.as_slice()))
         .with_guessed_format()
         .map_err(|e| usage!("{name}: cannot read {what}: {e}"))?;
     let mut limits = Limits::default();
@@ -41,7 +41,7 @@ pub fn load(path: &Path, what: &str) -> Result<DynamicImage> {
     if reader.format().is_none() {
         return Err(usage!("{name}: {what} is not an image in a format nst reads"));
     }
-    if reader.format() == Some(ImageFormat::Jpeg) && !has_jpeg_end(path) {
+    if reader.format() == Some(ImageFormat::Jpeg) && !has_jpeg_end(&bytes) {
         return Err(usage!("{name}: {what} is a truncated JPEG (no end-of-image marker)"));
     }
     let image =
@@ -54,8 +54,7 @@ pub fn load(path: &Path, what: &str) -> Result<DynamicImage> {
 
 /// A complete JPEG ends with the EOI marker FF D9 (some writers append a few bytes after it).
 /// The decoder happily returns a half-grey picture for a truncated file; we refuse it instead.
-fn has_jpeg_end(path: &Path) -> bool {
-    let Ok(bytes) = std::fs::read(path) else { return false };
+fn has_jpeg_end(bytes: &[u8]) -> bool {
     let tail = &bytes[bytes.len().saturating_sub(1024)..];
     tail.windows(2).any(|w| w == [0xFF, 0xD9])
 }
@@ -129,19 +128,29 @@ pub fn output_format(path: &Path) -> Result<ImageFormat> {
     }
 }
 
+/// The directory an output path writes into (`.` for a bare file name).
+pub fn output_dir(path: &Path) -> &Path {
+    match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    }
+}
+
+/// A temporary file beside `path`, removed when dropped unless persisted over `path`.
+pub fn partial_file_for(path: &Path) -> Result<tempfile::NamedTempFile> {
+    let dir = output_dir(path);
+    tempfile::Builder::new()
+        .prefix(".nst-")
+        .suffix(".partial")
+        .tempfile_in(dir)
+        .with_context(|| format!("{}: cannot write to {}", path.display(), dir.display()))
+}
+
 /// Write `image` to `path` through a temporary file in the same directory and a rename, so
 /// `path` never holds a partial image, whatever happens mid-write.
 pub fn save_atomic(image: &Planar, path: &Path) -> Result<()> {
     let format = output_format(path)?;
-    let dir = match path.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
-        _ => PathBuf::from("."),
-    };
-    let mut tmp = tempfile::Builder::new()
-        .prefix(".nst-")
-        .suffix(".partial")
-        .tempfile_in(&dir)
-        .with_context(|| format!("{}: cannot create a file in {}", path.display(), dir.display()))?;
+    let mut tmp = partial_file_for(path)?;
     let mut encoded = Vec::new();
     image
         .to_rgb8()

@@ -3,7 +3,7 @@
 
 use std::path::{Path, PathBuf};
 
-use anyhow::{Result, anyhow};
+use anyhow::Result;
 
 use crate::config::Recipe;
 use crate::image_io::{self, Planar};
@@ -67,10 +67,7 @@ fn init_path(init: &Init) -> Option<&PathBuf> {
 
 /// The output must not be an input, and its directory must exist.
 fn check_output(output: &Path, inputs: &[Option<&PathBuf>]) -> Result<()> {
-    let dir = match output.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p,
-        _ => Path::new("."),
-    };
+    let dir = image_io::output_dir(output);
     if !dir.is_dir() {
         return Err(usage!("{}: output directory {} does not exist", output.display(), dir.display()));
     }
@@ -78,11 +75,7 @@ fn check_output(output: &Path, inputs: &[Option<&PathBuf>]) -> Result<()> {
         return Err(usage!("{}: --output is a directory", output.display()));
     }
     // Fail now, not after an hour of optimisation, if the directory is not writable.
-    tempfile::Builder::new()
-        .prefix(".nst-")
-        .suffix(".partial")
-        .tempfile_in(dir)
-        .map_err(|e| anyhow!("{}: cannot write to {}: {e}", output.display(), dir.display()))?;
+    image_io::partial_file_for(output)?;
     let canonical_output = std::fs::canonicalize(dir).ok().zip(output.file_name()).map(|(d, f)| d.join(f));
     for input in inputs.iter().flatten() {
         if std::fs::canonicalize(input).ok().is_some_and(|i| Some(i) == canonical_output) {

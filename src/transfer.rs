@@ -1,6 +1,6 @@
 //! One style-transfer run: check inputs → load model → targets → init → optimise → save.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use anyhow::{Result, anyhow};
@@ -159,8 +159,7 @@ pub fn run_prepared(
         if progress.cancelled() {
             progress.finish();
             let saved = if options.save_partial {
-                let image = from_tensor(lbfgs.x(), inputs.content.width, inputs.content.height)?;
-                image_io::save_atomic(&image, &options.output)?;
+                save(lbfgs.x(), &inputs.content, &options.output)?;
                 Some(options.output.clone())
             } else {
                 None
@@ -193,8 +192,7 @@ pub fn run_prepared(
     }
     progress.finish();
 
-    let result = from_tensor(lbfgs.x(), inputs.content.width, inputs.content.height)?;
-    image_io::save_atomic(&result, &options.output)?;
+    let result = save(lbfgs.x(), &inputs.content, &options.output)?;
     Ok(RunSummary {
         iterations: lbfgs.iterations(),
         evaluations: lbfgs.evaluations(),
@@ -211,6 +209,13 @@ pub fn run_prepared(
 
 fn to_tensor(image: &Planar, device: &Device) -> Tensor<4> {
     Tensor::from_data(TensorData::new(image.data.clone(), [1, 3, image.height, image.width]), device)
+}
+
+/// Write the flat image `x` (the content's size) to `output`; returns what was written.
+fn save(x: &Tensor<1>, content: &Planar, output: &Path) -> Result<Planar> {
+    let image = from_tensor(x, content.width, content.height)?;
+    image_io::save_atomic(&image, output)?;
+    Ok(image)
 }
 
 fn from_tensor(x: &Tensor<1>, width: usize, height: usize) -> Result<Planar> {
