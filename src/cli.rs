@@ -1,4 +1,4 @@
-//! Command-line syntax. Turning flags into a validated run happens in `main.rs`.
+//! Command-line syntax. Turning flags into a validated run happens in `run.rs` and `batch.rs`.
 
 use std::path::PathBuf;
 
@@ -6,10 +6,12 @@ use clap::{Parser, Subcommand};
 
 use nst::config::Pooling;
 use nst::device::DeviceChoice;
+use nst::jobs::Shard;
 
 #[derive(Parser, Debug)]
 #[command(name = "nst", version, about = "Neural style transfer (Gatys et al.) on VGG19")]
-#[command(after_help = "Exit status: 0 success, 1 runtime failure, 2 bad usage, input or recipe.")]
+#[command(after_help = "Exit status: 0 success, 1 runtime failure, 2 bad usage, input or recipe, \
+                        130 interrupted.")]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
@@ -19,6 +21,8 @@ pub struct Cli {
 pub enum Command {
     /// Paint the content photo in the style of the painting.
     Run(Box<RunArgs>),
+    /// Paint every photo of a folder (or list) in each style; resumable and shardable.
+    Batch(Box<BatchArgs>),
     /// List the VGG19 layer names a recipe may use.
     Layers,
 }
@@ -28,13 +32,70 @@ pub struct RunArgs {
     /// The photo whose content to keep.
     #[arg(long, short = 'c', value_name = "IMAGE")]
     pub content: PathBuf,
-    /// The painting whose style to apply.
-    #[arg(long, short = 's', value_name = "IMAGE")]
-    pub style: PathBuf,
+    /// The painting whose style to apply; repeat to blend several.
+    #[arg(long, short = 's', value_name = "IMAGE", required = true)]
+    pub style: Vec<PathBuf>,
+    /// Blend weights of the --style images, e.g. 0.7,0.3 (normalised) [default: equal].
+    #[arg(long, value_name = "W,W,…", value_delimiter = ',')]
+    pub style_blend: Vec<f64>,
     /// Where to write the result (.png or .jpg) [default: CONTENT_STYLE.png here].
     #[arg(long, short = 'o', value_name = "FILE")]
     pub output: Option<PathBuf>,
-    /// Built-in recipe: default or seed (the seed post's Keras table).
+    /// On Ctrl-C or SIGTERM, leave no output instead of writing the image so far.
+    #[arg(long)]
+    pub no_partial: bool,
+    /// Print one JSON object per iteration on stdout instead of the progress bar.
+    #[arg(long)]
+    pub json: bool,
+    #[command(flatten)]
+    pub paint: PaintArgs,
+}
+
+#[derive(clap::Args, Debug)]
+pub struct BatchArgs {
+    /// Folder of content photos (its images, not subfolders).
+    #[arg(
+        long,
+        value_name = "DIR",
+        required_unless_present = "content_list",
+        conflicts_with = "content_list"
+    )]
+    pub content_dir: Option<PathBuf>,
+    /// File listing content photos, one path a line (# comments allowed).
+    #[arg(long, value_name = "FILE")]
+    pub content_list: Option<PathBuf>,
+    /// A painting; repeat for several. Each makes its own output per photo, unless --style-blend.
+    #[arg(long, short = 's', value_name = "IMAGE", required = true)]
+    pub style: Vec<PathBuf>,
+    /// Blend all --style images into one look with these weights, e.g. 0.7,0.3.
+    #[arg(long, value_name = "W,W,…", value_delimiter = ',')]
+    pub style_blend: Vec<f64>,
+    /// Folder for the results, named CONTENT_STYLE.png (created if missing).
+    #[arg(long, value_name = "DIR")]
+    pub out_dir: PathBuf,
+    /// Output format of the results.
+    #[arg(long, value_name = "png|jpg", default_value = "png", value_parser = ["png", "jpg"])]
+    pub format: String,
+    /// Redo outputs that already exist (by default they are skipped, so a rerun resumes).
+    #[arg(long)]
+    pub force: bool,
+    /// Append one JSON line per job (input, style, output, status, seconds, final loss).
+    #[arg(long, value_name = "FILE")]
+    pub manifest: Option<PathBuf>,
+    /// Take only this machine's share I of N (1-based), decided by a hash of the output name.
+    #[arg(long, value_name = "I/N")]
+    pub shard: Option<Shard>,
+    /// Print the manifest's JSON lines on stdout as each job ends, instead of progress bars.
+    #[arg(long)]
+    pub json: bool,
+    #[command(flatten)]
+    pub paint: PaintArgs,
+}
+
+/// How to paint; shared by `run` and `batch`. Each flag overrides the recipe's key of the same name.
+#[derive(clap::Args, Debug)]
+pub struct PaintArgs {
+    /// Built-in recipe: default, seed (the seed post's Keras table) or smoke (tiny, for CI).
     #[arg(long, value_name = "NAME", conflicts_with = "config")]
     pub preset: Option<String>,
     /// Recipe TOML file (see weights/presets/default.toml).
@@ -49,36 +110,36 @@ pub struct RunArgs {
     /// Override the recipe's variation (smoothness) weight.
     #[arg(long, value_name = "W")]
     pub tv_weight: Option<f64>,
-    /// L-BFGS iterations [default: the recipe's, 500].
+    /// L-BFGS iterations [recipe default: 500].
     #[arg(long, short = 'n', value_name = "N")]
     pub iterations: Option<usize>,
-    /// L-BFGS history size [default: the recipe's, 10].
+    /// L-BFGS history size [recipe default: 10].
     #[arg(long, value_name = "N")]
     pub history: Option<usize>,
-    /// Pooling between VGG19 blocks [default: the recipe's, max].
+    /// Pooling between VGG19 blocks [recipe default: max].
     #[arg(long, value_enum)]
     pub pooling: Option<Pooling>,
-    /// Longer side of the output in pixels.
-    #[arg(long, value_name = "PX", default_value_t = 512)]
-    pub size: u32,
-    /// Longer side the style image is scaled to [default: --size].
+    /// Longer side of the output in pixels [recipe default: 512].
     #[arg(long, value_name = "PX")]
+    pub size: Option<u32>,
+    /// Longer side the style image is scaled to [default: --size].
+    #[arg(long, value_name = "PX", conflicts_with = "style_scale")]
     pub style_size: Option<u32>,
-    /// Starting image: content, noise, or an image file.
-    #[arg(long, value_name = "content|noise|FILE", default_value = "content")]
-    pub init: String,
+    /// Style image size as a multiple of the output's: >1 smaller brush strokes, <1 bigger.
+    #[arg(long, value_name = "F")]
+    pub style_scale: Option<f64>,
+    /// Starting image: content, noise, or an image file [recipe default: content].
+    #[arg(long, value_name = "content|noise|FILE")]
+    pub init: Option<String>,
     /// Seed for --init noise; the same seed gives the same run on the same device.
-    #[arg(long, default_value_t = 0)]
-    pub seed: u64,
-    /// Where to compute: auto (a GPU if found, else the CPU), gpu or cpu.
-    #[arg(long, value_enum, default_value = "auto")]
-    pub device: DeviceChoice,
+    #[arg(long)]
+    pub seed: Option<u64>,
+    /// Where to compute: auto (a GPU if found, else the CPU), gpu or cpu [recipe default: auto].
+    #[arg(long, value_enum)]
+    pub device: Option<DeviceChoice>,
     /// VGG19 weights (safetensors; Keras or torchvision names) [default: built in].
     #[arg(long, value_name = "FILE")]
     pub weights: Option<PathBuf>,
-    /// On Ctrl-C or SIGTERM, leave no output instead of writing the image so far.
-    #[arg(long)]
-    pub no_partial: bool,
     /// No progress bar, notices or summary; errors only.
     #[arg(long, short = 'q')]
     pub quiet: bool,

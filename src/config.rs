@@ -8,7 +8,9 @@ use std::path::Path;
 use anyhow::Result;
 use serde::Deserialize;
 
+use crate::device::DeviceChoice;
 use crate::layers::{self, VGG19};
+use crate::transfer::Init;
 use crate::usage;
 
 /// How a layer's Gram-matrix difference is scaled.
@@ -72,6 +74,19 @@ pub struct Recipe {
     pub iterations: usize,
     /// L-BFGS history (pairs of vectors the size of the image). Default 10.
     pub history_size: usize,
+    /// Longer side of the output in pixels (`--size`). Default 512.
+    pub size: u32,
+    /// Longer side of the style image in pixels (`--style-size`). Default: `size`.
+    pub style_size: Option<u32>,
+    /// Style image's longer side as a multiple of the output's (`--style-scale`): above 1 the
+    /// brush strokes get smaller, below 1 bigger. Default 1.
+    pub style_scale: Option<f64>,
+    /// Starting image: "content", "noise" or an image path (`--init`). Default "content".
+    pub init: Init,
+    /// Seed of the noise start (`--seed`). Default 0.
+    pub seed: u64,
+    /// "auto", "gpu" or "cpu" (`--device`). Default "auto".
+    pub device: DeviceChoice,
     /// Per-layer weights keyed by layer name (`relu4_2`, `block4_conv2`, …).
     pub layers: BTreeMap<String, LayerWeights>,
 }
@@ -93,15 +108,22 @@ impl Default for Recipe {
             pooling: Pooling::Max,
             iterations: 500,
             history_size: 10,
+            size: 512,
+            style_size: None,
+            style_scale: None,
+            init: Init::Content,
+            seed: 0,
+            device: DeviceChoice::Auto,
             layers,
         }
     }
 }
 
 /// The presets built into the binary, by name; their files live in `weights/presets/`.
-pub const PRESETS: [(&str, &str); 2] = [
+pub const PRESETS: [(&str, &str); 3] = [
     ("default", include_str!("../weights/presets/default.toml")),
     ("seed", include_str!("../weights/presets/seed.toml")),
+    ("smoke", include_str!("../weights/presets/smoke.toml")),
 ];
 
 /// A layer's resolved weights, by index into [`VGG19`].
@@ -156,6 +178,20 @@ impl Recipe {
         if !(1..=100).contains(&self.history_size) {
             return Err(format!("history_size = {}: must be between 1 and 100", self.history_size));
         }
+        if self.size == 0 {
+            return Err("size = 0: the output needs at least one pixel a side".into());
+        }
+        if self.style_size == Some(0) {
+            return Err("style_size = 0: the style image needs at least one pixel a side".into());
+        }
+        if let Some(scale) = self.style_scale {
+            if !(scale.is_finite() && (0.05..=20.0).contains(&scale)) {
+                return Err(format!("style_scale = {scale}: must be between 0.05 and 20"));
+            }
+            if self.style_size.is_some() {
+                return Err("style_scale and style_size: give one or the other".into());
+            }
+        }
         let mut seen = BTreeMap::new();
         for (name, w) in &self.layers {
             let Some(index) = layers::layer_index(name) else {
@@ -196,6 +232,15 @@ impl Recipe {
             .collect();
         out.sort_by_key(|l| l.index);
         out
+    }
+
+    /// Longer side of the style image: `style_size`, else `style_scale` × `size`, else `size`.
+    pub fn style_side(&self) -> u32 {
+        match (self.style_size, self.style_scale) {
+            (Some(side), _) => side,
+            (None, Some(scale)) => ((self.size as f64 * scale).round() as u32).max(1),
+            (None, None) => self.size,
+        }
     }
 
     /// Name of the deepest layer the recipe uses, for messages.
@@ -242,6 +287,12 @@ mod tests {
             ("history_size = 0", "history_size = 0"),
             ("tv_exponent = 9", "tv_exponent = 9"),
             ("pooling = \"min\"", "unknown variant `min`"),
+            ("size = 0", "size = 0"),
+            ("style_size = 0", "style_size = 0"),
+            ("style_scale = 0", "style_scale = 0"),
+            ("style_scale = 2\nstyle_size = 64", "one or the other"),
+            ("device = \"tpu\"", "unknown variant `tpu`"),
+            ("seed = -1", "seed"),
         ];
         for (text, expected) in cases {
             let err = error_of(text);

@@ -27,7 +27,7 @@ impl fmt::Display for Interrupted {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match &self.saved {
             Some(path) => write!(f, "interrupted; wrote the image so far to {}", path.display()),
-            None => f.write_str("interrupted; no output written (--no-partial)"),
+            None => f.write_str("interrupted; the unfinished image was not written"),
         }
     }
 }

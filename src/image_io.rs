@@ -136,14 +136,38 @@ pub fn output_dir(path: &Path) -> &Path {
     }
 }
 
-/// A temporary file beside `path`, removed when dropped unless persisted over `path`.
+/// A temporary file beside `path` (`.NAME.XXXXXX.nst-partial`), removed when dropped unless
+/// persisted over `path`.
 pub fn partial_file_for(path: &Path) -> Result<tempfile::NamedTempFile> {
     let dir = output_dir(path);
-    tempfile::Builder::new()
-        .prefix(".nst-")
-        .suffix(".partial")
-        .tempfile_in(dir)
-        .with_context(|| format!("{}: cannot write to {}", path.display(), dir.display()))
+    let prefix = partial_prefix(path);
+    let mut builder = tempfile::Builder::new();
+    builder.prefix(&prefix).suffix(PARTIAL_SUFFIX);
+    // tempfile creates files 0600; a result is an ordinary file, readable as the umask allows.
+    #[cfg(unix)]
+    builder.permissions(std::os::unix::fs::PermissionsExt::from_mode(0o666));
+    builder.tempfile_in(dir).with_context(|| format!("{}: cannot write to {}", path.display(), dir.display()))
+}
+
+const PARTIAL_SUFFIX: &str = ".nst-partial";
+
+fn partial_prefix(path: &Path) -> String {
+    format!(".{}.", path.file_name().map(|n| n.to_string_lossy()).unwrap_or_default())
+}
+
+/// Temporary files in `dir`, each with the name of the output it was being written for. A
+/// process killed mid-write (SIGKILL, power loss) leaves them behind.
+pub fn partials_in(dir: &Path) -> Result<Vec<(std::path::PathBuf, String)>> {
+    let mut found = Vec::new();
+    for entry in std::fs::read_dir(dir).with_context(|| format!("cannot list {}", dir.display()))? {
+        let entry = entry.with_context(|| format!("cannot list {}", dir.display()))?;
+        let name = entry.file_name().to_string_lossy().into_owned();
+        let output = name.strip_prefix('.').and_then(|n| n.strip_suffix(PARTIAL_SUFFIX));
+        if let Some((output, _random)) = output.and_then(|o| o.rsplit_once('.')) {
+            found.push((entry.path(), output.to_string()));
+        }
+    }
+    Ok(found)
 }
 
 /// Write `image` to `path` through a temporary file in the same directory and a rename, so

@@ -9,64 +9,74 @@ use crate::config::Recipe;
 use crate::image_io::{self, Planar};
 use crate::layers::VGG19;
 use crate::memory;
-use crate::transfer::{Init, RunOptions};
+use crate::transfer::Init;
 use crate::usage;
 
-/// Everything checked and decoded before the model is touched.
-pub(crate) struct Inputs {
-    pub content: Planar,
-    pub style: Planar,
-    pub init: Option<Planar>,
+/// The style images, decoded and scaled, each with its blend weight (the weights sum to 1).
+pub struct Styles {
+    pub(crate) images: Vec<(Planar, f64)>,
+    pub(crate) paths: Vec<PathBuf>,
 }
 
-/// Decode and size every input image and check the output path, all before any heavy work.
-pub(crate) fn prepare_inputs(options: &RunOptions) -> Result<Inputs> {
-    if options.size == 0 {
-        return Err(usage!("--size 0: the output needs at least one pixel a side"));
-    }
-    image_io::output_format(&options.output)?;
-    check_output(&options.output, &[Some(&options.content), Some(&options.style), init_path(&options.init)])?;
+/// A content photo, decoded and scaled to the output size, with its starting image if that is
+/// a file.
+pub struct Content {
+    pub(crate) image: Planar,
+    pub(crate) init: Option<Planar>,
+}
 
-    let content = image_io::load(&options.content, "content image")?;
-    check_source(&options.content, &content, &options.recipe)?;
-    let (w, h) = image_io::fit(content.width(), content.height(), options.size);
-    check_size(w, h, &options.recipe)?;
-    let style = image_io::load(&options.style, "style image")?;
-    check_source(&options.style, &style, &options.recipe)?;
-    let style_side = options.style_size.unwrap_or(options.size);
-    if style_side == 0 {
-        return Err(usage!("--style-size 0: the style image needs at least one pixel a side"));
+/// Decode and scale every style image; `blend` weights are checked and normalised.
+pub fn prepare_styles(recipe: &Recipe, styles: &[(PathBuf, f64)]) -> Result<Styles> {
+    if styles.is_empty() {
+        return Err(usage!("--style: at least one style image is needed"));
     }
-    let (sw, sh) = image_io::fit(style.width(), style.height(), style_side);
-    check_size(sw, sh, &options.recipe).map_err(|e| usage!("style image: {e}"))?;
-    let host_needed = memory::host_image_bytes(w as u64 * h as u64 + sw as u64 * sh as u64);
-    if let Some(available) = memory::available_bytes().filter(|available| host_needed > *available) {
-        let fits = memory::largest_side(w, h, options.recipe.history_size, available);
-        return Err(usage!(
-            "--size {}: a {w}×{h} image does not fit in memory; --size {fits} or less would",
-            options.size
-        ));
+    let total: f64 = styles.iter().map(|(_, w)| w).sum();
+    if styles.iter().any(|(_, w)| !(w.is_finite() && *w >= 0.0)) || total == 0.0 || !total.is_finite() {
+        let given: Vec<_> = styles.iter().map(|(_, w)| w.to_string()).collect();
+        return Err(usage!("--style-blend {}: weights must be ≥ 0 with a positive sum", given.join(",")));
     }
-    let init = match &options.init {
-        Init::File(path) => Some(image_io::to_planar(&image_io::load(path, "--init image")?, w, h)),
+    let side = recipe.style_side();
+    let mut images = Vec::with_capacity(styles.len());
+    for (path, weight) in styles {
+        let style = image_io::load(path, "style image")?;
+        check_source(path, &style, recipe)?;
+        let (w, h) = image_io::fit(style.width(), style.height(), side);
+        let flag = match (recipe.style_size, recipe.style_scale) {
+            (Some(side), _) => format!("--style-size {side}"),
+            (None, Some(scale)) => format!("--style-scale {scale}"),
+            (None, None) => format!("--size {}", recipe.size),
+        };
+        check_size(w, h, recipe).map_err(|e| usage!("{}: {flag}: {e}", path.display()))?;
+        check_host_memory(w, h, recipe).map_err(|e| usage!("{}: {flag}: {e}", path.display()))?;
+        images.push((image_io::to_planar(&style, w, h), weight / total));
+    }
+    Ok(Styles { images, paths: styles.iter().map(|(p, _)| p.clone()).collect() })
+}
+
+/// Check the output path, then decode and scale the content photo (and an `init` image file).
+pub fn prepare_content(recipe: &Recipe, content: &Path, output: &Path, styles: &Styles) -> Result<Content> {
+    image_io::output_format(output)?;
+    let init_path = match &recipe.init {
+        Init::File(p) => Some(p.as_path()),
         _ => None,
     };
-    Ok(Inputs {
-        content: image_io::to_planar(&content, w, h),
-        style: image_io::to_planar(&style, sw, sh),
-        init,
-    })
-}
+    let inputs = std::iter::once(content).chain(init_path).chain(styles.paths.iter().map(PathBuf::as_path));
+    check_output(output, inputs)?;
 
-fn init_path(init: &Init) -> Option<&PathBuf> {
-    match init {
-        Init::File(p) => Some(p),
-        _ => None,
-    }
+    let photo = image_io::load(content, "content image")?;
+    check_source(content, &photo, recipe)?;
+    let (w, h) = image_io::fit(photo.width(), photo.height(), recipe.size);
+    check_size(w, h, recipe).map_err(|e| usage!("--size: {e}"))?;
+    check_host_memory(w, h, recipe).map_err(|e| usage!("--size {}: {e}", recipe.size))?;
+    let init = match init_path {
+        Some(path) => Some(image_io::to_planar(&image_io::load(path, "--init image")?, w, h)),
+        None => None,
+    };
+    Ok(Content { image: image_io::to_planar(&photo, w, h), init })
 }
 
 /// The output must not be an input, and its directory must exist.
-fn check_output(output: &Path, inputs: &[Option<&PathBuf>]) -> Result<()> {
+fn check_output<'a>(output: &Path, inputs: impl Iterator<Item = &'a Path>) -> Result<()> {
     let dir = image_io::output_dir(output);
     if !dir.is_dir() {
         return Err(usage!("{}: output directory {} does not exist", output.display(), dir.display()));
@@ -77,7 +87,7 @@ fn check_output(output: &Path, inputs: &[Option<&PathBuf>]) -> Result<()> {
     // Fail now, not after an hour of optimisation, if the directory is not writable.
     image_io::partial_file_for(output)?;
     let canonical_output = std::fs::canonicalize(dir).ok().zip(output.file_name()).map(|(d, f)| d.join(f));
-    for input in inputs.iter().flatten() {
+    for input in inputs {
         if std::fs::canonicalize(input).ok().is_some_and(|i| Some(i) == canonical_output) {
             return Err(usage!("{}: --output would overwrite an input image", output.display()));
         }
@@ -105,19 +115,31 @@ fn check_size(width: u32, height: u32, recipe: &Recipe) -> Result<()> {
     let min_side = min_side(recipe);
     if width.min(height) < min_side {
         return Err(usage!(
-            "--size: the image would be {width}×{height}, but layer {} needs at least {min_side} pixels a side",
+            "the image would be {width}×{height}, but layer {} needs at least {min_side} pixels a side",
             recipe.deepest_layer()
         ));
     }
     Ok(())
 }
 
+/// Refuse to even scale an image to `width`×`height` when the host cannot hold it.
+fn check_host_memory(width: u32, height: u32, recipe: &Recipe) -> Result<()> {
+    let needed = memory::host_image_bytes(width as u64 * height as u64);
+    match memory::available_bytes().filter(|available| needed > *available) {
+        Some(available) => {
+            let fits = memory::largest_side(width, height, recipe.history_size, available);
+            Err(usage!("a {width}×{height} image does not fit in memory; {fits} pixels a side or less would"))
+        }
+        None => Ok(()),
+    }
+}
+
 /// Refuse a run whose estimated peak memory exceeds what the system has available.
-pub(crate) fn check_memory(options: &RunOptions, inputs: &Inputs) -> Result<()> {
+pub(crate) fn check_memory(recipe: &Recipe, content: &Content, styles: &Styles) -> Result<()> {
     let Some(available) = memory::available_bytes() else { return Ok(()) };
-    let history = options.recipe.history_size;
-    let (w, h) = (inputs.content.width as u32, inputs.content.height as u32);
-    let style_pixels = (inputs.style.width * inputs.style.height) as u64;
+    let history = recipe.history_size;
+    let (w, h) = (content.image.width as u32, content.image.height as u32);
+    let style_pixels = styles.images.iter().map(|(s, _)| (s.width * s.height) as u64).max().unwrap_or(0);
     let needed = memory::estimate_bytes(w as u64 * h as u64, style_pixels, history);
     if needed <= available {
         return Ok(());
@@ -127,7 +149,7 @@ pub(crate) fn check_memory(options: &RunOptions, inputs: &Inputs) -> Result<()> 
     Err(usage!(
         "--size {}: a {w}×{h} run needs about {:.1} GiB of memory, but {:.1} GiB is available; \
          --size {fits} or less would fit (with --style-size no larger)",
-        options.size,
+        recipe.size,
         gib(needed),
         gib(available)
     ))

@@ -12,11 +12,13 @@ pub mod device;
 pub mod error;
 pub mod image_io;
 mod inputs;
+pub mod jobs;
 pub mod layers;
 pub mod loss;
 pub mod memory;
 pub mod model;
 pub mod optim;
+mod painter;
 pub mod transfer;
 
 pub use config::Recipe;

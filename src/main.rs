@@ -1,5 +1,6 @@
 //! The `nst` binary: parse flags, run, map errors to exit codes (2 usage, 1 runtime, 130 interrupted).
 
+mod batch;
 mod cli;
 mod progress;
 mod run;
@@ -12,6 +13,7 @@ fn main() -> ExitCode {
     let cli = cli::Cli::parse();
     let result = match cli.command {
         cli::Command::Run(args) => run::run(*args),
+        cli::Command::Batch(args) => batch::batch(*args),
         cli::Command::Layers => {
             run::print_layers();
             Ok(())

@@ -1,23 +1,31 @@
-//! The indicatif progress bar: the binary's implementation of the library's `Progress`.
+//! What the user sees while painting: the binary's implementations of the library's `Progress`
+//! (an indicatif bar, or JSON lines for scripts).
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
-use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
 use nst::transfer::{IterationReport, Progress};
 
+/// The iteration bar. Off a terminal indicatif draws nothing; notices still go to stderr.
 pub struct Bar {
     bar: Option<ProgressBar>,
+    /// Set when the bar sits under `nst batch`'s overall bar.
+    multi: Option<MultiProgress>,
     quiet: bool,
     interrupted: Arc<AtomicBool>,
 }
 
 impl Bar {
-    /// `quiet` hides everything; off a terminal indicatif hides the bar itself.
-    /// `interrupted` is set by the signal handler.
-    pub fn new(quiet: bool, interrupted: Arc<AtomicBool>) -> Self {
-        Bar { bar: None, quiet, interrupted }
+    /// `quiet` hides everything; `interrupted` is set by the signal handler.
+    pub fn new(quiet: bool, interrupted: Arc<AtomicBool>, multi: Option<MultiProgress>) -> Self {
+        Bar { bar: None, multi, quiet, interrupted }
     }
+}
+
+/// A bar template; a bad template falls back to indicatif's plain bar rather than failing.
+pub fn style(template: &str) -> ProgressStyle {
+    ProgressStyle::with_template(template).unwrap_or_else(|_| ProgressStyle::default_bar())
 }
 
 impl Progress for Bar {
@@ -25,9 +33,13 @@ impl Progress for Bar {
         if self.quiet {
             return;
         }
-        match &self.bar {
-            Some(bar) => bar.println(format!("nst: {message}")),
-            None => eprintln!("nst: {message}"),
+        // indicatif drops printed lines when it draws nothing (off a terminal).
+        match (&self.bar, &self.multi) {
+            (Some(bar), _) if !bar.is_hidden() => bar.println(format!("nst: {message}")),
+            (None, Some(multi)) if !multi.is_hidden() => {
+                let _ = multi.println(format!("nst: {message}"));
+            }
+            _ => eprintln!("nst: {message}"),
         }
     }
 
@@ -36,10 +48,11 @@ impl Progress for Bar {
             return;
         }
         let bar = ProgressBar::with_draw_target(Some(iterations as u64), ProgressDrawTarget::stderr());
-        bar.set_style(
-            ProgressStyle::with_template("{bar:30} {pos}/{len} {msg} [{elapsed_precise} < {eta_precise}]")
-                .unwrap_or_else(|_| ProgressStyle::default_bar()),
-        );
+        let bar = match &self.multi {
+            Some(multi) => multi.add(bar),
+            None => bar,
+        };
+        bar.set_style(style("{bar:30} {pos}/{len} {msg} [{elapsed_precise} < {eta_precise}]"));
         self.bar = Some(bar);
     }
 
@@ -63,6 +76,52 @@ impl Progress for Bar {
     fn finish(&mut self) {
         if let Some(bar) = self.bar.take() {
             bar.finish_and_clear();
+            if let Some(multi) = &self.multi {
+                multi.remove(&bar);
+            }
         }
     }
+}
+
+/// `nst run --json`: one JSON object per iteration on stdout; notices stay on stderr.
+pub struct JsonLines {
+    quiet: bool,
+    interrupted: Arc<AtomicBool>,
+}
+
+impl JsonLines {
+    pub fn new(quiet: bool, interrupted: Arc<AtomicBool>) -> Self {
+        JsonLines { quiet, interrupted }
+    }
+}
+
+impl Progress for JsonLines {
+    fn notice(&mut self, message: &str) {
+        if !self.quiet {
+            eprintln!("nst: {message}");
+        }
+    }
+
+    fn start(&mut self, _: usize) {}
+
+    fn iteration(&mut self, r: &IterationReport) {
+        let event = serde_json::json!({
+            "event": "iteration",
+            "iteration": r.iteration,
+            "iterations": r.iterations,
+            "evaluations": r.evaluations,
+            "loss": r.terms.total(),
+            "content": r.terms.content,
+            "style": r.terms.style,
+            "tv": r.terms.variation,
+            "seconds": r.elapsed.as_secs_f64(),
+        });
+        println!("{event}");
+    }
+
+    fn cancelled(&self) -> bool {
+        self.interrupted.load(Ordering::SeqCst)
+    }
+
+    fn finish(&mut self) {}
 }

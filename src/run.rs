@@ -1,6 +1,7 @@
-//! `nst run` and `nst layers`: flags → validated options → the library.
+//! `nst run` and `nst layers`, and what `nst batch` shares with them: flags → recipe, the
+//! style blend and the interrupt flag.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
@@ -9,38 +10,42 @@ use nst::layers::{VGG19, aliases};
 use nst::transfer::{Progress, RunOptions};
 use nst::{Recipe, usage};
 
-use crate::cli::RunArgs;
-use crate::progress::Bar;
+use crate::cli::{PaintArgs, RunArgs};
+use crate::progress::{Bar, JsonLines};
 
 pub fn run(args: RunArgs) -> Result<()> {
     let options = resolve(&args)?;
     let prepared = nst::transfer::prepare(&options)?;
-    let mut bar = Bar::new(args.quiet, interrupt_flag()?);
-    let device = nst::device::select(args.device, &mut |m| bar.notice(m))?;
-    bar.notice(&format!("device: {}", device.description));
-    let summary = nst::transfer::run_prepared(&options, prepared, &device, &mut bar)?;
+    let interrupted = interrupt_flag()?;
+    let quiet = args.paint.quiet;
+    let mut progress: Box<dyn Progress> = if args.json {
+        Box::new(JsonLines::new(quiet, interrupted))
+    } else {
+        Box::new(Bar::new(quiet, interrupted, None))
+    };
+    let device = nst::device::select(options.recipe.device, &mut |m| progress.notice(m))?;
+    progress.notice(&format!("device: {}", device.description));
+    let summary = nst::transfer::run_prepared(&options, prepared, &device, progress.as_mut())?;
     if let Some(reason) = &summary.stopped_early {
-        bar.notice(reason);
+        progress.notice(reason);
     }
-    if !args.quiet {
-        eprintln!(
-            "nst: {} iterations, {} loss evaluations, loss {:.4e} → {:.4e}, {:.1}s, wrote {} ({}×{})",
-            summary.iterations,
-            summary.evaluations,
-            summary.initial_loss,
-            summary.final_loss,
-            summary.elapsed.as_secs_f64(),
-            summary.output.display(),
-            summary.width,
-            summary.height
-        );
-    }
+    progress.notice(&format!(
+        "{} iterations, {} loss evaluations, loss {:.4e} → {:.4e}, {:.1}s, wrote {} ({}×{})",
+        summary.iterations,
+        summary.evaluations,
+        summary.initial_loss,
+        summary.final_loss,
+        summary.elapsed.as_secs_f64(),
+        summary.output.display(),
+        summary.width,
+        summary.height
+    ));
     Ok(())
 }
 
-/// Set by the first SIGINT/SIGTERM (the run then stops after the current iteration and saves);
-/// a second one exits at once.
-fn interrupt_flag() -> Result<Arc<AtomicBool>> {
+/// Set by the first SIGINT/SIGTERM (the run then stops after the current iteration); a second
+/// one exits at once.
+pub fn interrupt_flag() -> Result<Arc<AtomicBool>> {
     let flag = Arc::new(AtomicBool::new(false));
     let handler_flag = flag.clone();
     ctrlc::set_handler(move || {
@@ -52,8 +57,37 @@ fn interrupt_flag() -> Result<Arc<AtomicBool>> {
     Ok(flag)
 }
 
-/// Flags and recipe merged into one checked [`RunOptions`].
 fn resolve(args: &RunArgs) -> Result<RunOptions> {
+    let recipe = recipe_from(&args.paint)?;
+    let styles = blend(&args.style, &args.style_blend)?;
+    let output = args.output.clone().unwrap_or_else(|| default_output(&args.content, &args.style));
+    Ok(RunOptions {
+        content: args.content.clone(),
+        styles,
+        output,
+        recipe,
+        weights: args.paint.weights.clone(),
+        save_partial: !args.no_partial,
+    })
+}
+
+/// Pair each style with its `--style-blend` weight (equal weights when none are given).
+pub fn blend(styles: &[PathBuf], weights: &[f64]) -> Result<Vec<(PathBuf, f64)>> {
+    if weights.is_empty() {
+        return Ok(styles.iter().map(|s| (s.clone(), 1.0)).collect());
+    }
+    if weights.len() != styles.len() {
+        return Err(usage!(
+            "--style-blend: {} weights for {} --style images; give one per style",
+            weights.len(),
+            styles.len()
+        ));
+    }
+    Ok(styles.iter().cloned().zip(weights.iter().copied()).collect())
+}
+
+/// The recipe (`--config`, `--preset` or the default) with the flags applied on top.
+pub fn recipe_from(args: &PaintArgs) -> Result<Recipe> {
     let mut recipe = match (&args.config, &args.preset) {
         (Some(path), _) => Recipe::from_file(path)?,
         (None, Some(name)) => Recipe::preset(name)?,
@@ -71,42 +105,51 @@ fn resolve(args: &RunArgs) -> Result<RunOptions> {
     flag_weight("--content-weight", args.content_weight, &mut recipe.content_weight)?;
     flag_weight("--style-weight", args.style_weight, &mut recipe.style_weight)?;
     flag_weight("--tv-weight", args.tv_weight, &mut recipe.tv_weight)?;
-    if let Some(n) = args.iterations {
-        if n == 0 {
-            return Err(usage!("--iterations 0: must be at least 1"));
-        }
+    let at_least_one = |flag: &str, value: Option<usize>| match value {
+        Some(0) => Err(usage!("{flag} 0: must be at least 1")),
+        _ => Ok(value),
+    };
+    if let Some(n) = at_least_one("--iterations", args.iterations)? {
         recipe.iterations = n;
     }
-    if let Some(n) = args.history {
-        if !(1..=100).contains(&n) {
+    if let Some(n) = at_least_one("--history", args.history)? {
+        if n > 100 {
             return Err(usage!("--history {n}: must be between 1 and 100"));
         }
         recipe.history_size = n;
     }
+    if let Some(side) = at_least_one("--size", args.size.map(|s| s as usize))? {
+        recipe.size = side as u32;
+    }
+    if let Some(side) = at_least_one("--style-size", args.style_size.map(|s| s as usize))? {
+        (recipe.style_size, recipe.style_scale) = (Some(side as u32), None);
+    }
+    if let Some(scale) = args.style_scale {
+        if !(scale.is_finite() && (0.05..=20.0).contains(&scale)) {
+            return Err(usage!("--style-scale {scale}: must be between 0.05 and 20"));
+        }
+        (recipe.style_size, recipe.style_scale) = (None, Some(scale));
+    }
     if let Some(p) = args.pooling {
         recipe.pooling = p;
     }
+    if let Some(init) = &args.init {
+        recipe.init = init.clone().into();
+    }
+    if let Some(seed) = args.seed {
+        recipe.seed = seed;
+    }
+    if let Some(device) = args.device {
+        recipe.device = device;
+    }
     recipe.validate().map_err(|e| usage!("{e} (after applying flags)"))?;
-    let output = args.output.clone().unwrap_or_else(|| default_output(&args.content, &args.style));
-    Ok(RunOptions {
-        content: args.content.clone(),
-        style: args.style.clone(),
-        output,
-        recipe,
-        size: args.size,
-        style_size: args.style_size,
-        init: args.init.parse().unwrap_or(nst::transfer::Init::Content),
-        seed: args.seed,
-        weights: args.weights.clone(),
-        save_partial: !args.no_partial,
-    })
+    Ok(recipe)
 }
 
 /// `hood.jpg` + `wave.jpg` → `hood_wave.png` in the current directory.
-fn default_output(content: &std::path::Path, style: &std::path::Path) -> PathBuf {
-    let stem =
-        |p: &std::path::Path| p.file_stem().map_or("image".into(), |s| s.to_string_lossy().into_owned());
-    PathBuf::from(format!("{}_{}.png", stem(content), stem(style)))
+fn default_output(content: &Path, styles: &[PathBuf]) -> PathBuf {
+    let style_names: Vec<_> = styles.iter().map(|s| nst::jobs::stem(s)).collect();
+    PathBuf::from(format!("{}_{}.png", nst::jobs::stem(content), style_names.join("+")))
 }
 
 pub fn print_layers() {

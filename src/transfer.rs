@@ -1,22 +1,21 @@
 //! One style-transfer run: check inputs → load model → targets → init → optimise → save.
+//! Also the vocabulary `nst batch` shares: options, progress reports and the summary.
 
-use std::path::{Path, PathBuf};
-use std::time::{Duration, Instant};
+use std::path::PathBuf;
+use std::time::Duration;
 
-use anyhow::{Result, anyhow};
-use burn::tensor::{Device, Tensor, TensorData};
+use anyhow::Result;
 
 use crate::config::Recipe;
 use crate::device::ComputeDevice;
-use crate::error::Interrupted;
-use crate::image_io::{self, Planar};
-use crate::inputs::{Inputs, check_memory, prepare_inputs};
-use crate::loss::{LossTerms, Objective};
-use crate::model::{Vgg19, weights};
-use crate::optim::{Lbfgs, LbfgsConfig, StallDetector, StepOutcome};
+use crate::image_io::Planar;
+pub use crate::inputs::{Content, Styles, prepare_content, prepare_styles};
+use crate::loss::LossTerms;
+pub use crate::painter::Painter;
 
 /// How the optimised image starts.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[serde(from = "String")]
 pub enum Init {
     /// Gaussian noise around mid-grey (`--seed` picks it).
     Noise,
@@ -26,14 +25,13 @@ pub enum Init {
     File(PathBuf),
 }
 
-impl std::str::FromStr for Init {
-    type Err = std::convert::Infallible;
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(match s {
+impl From<String> for Init {
+    fn from(s: String) -> Self {
+        match s.as_str() {
             "noise" => Init::Noise,
             "content" => Init::Content,
-            path => Init::File(PathBuf::from(path)),
-        })
+            _ => Init::File(PathBuf::from(s)),
+        }
     }
 }
 
@@ -41,15 +39,11 @@ impl std::str::FromStr for Init {
 #[derive(Debug, Clone)]
 pub struct RunOptions {
     pub content: PathBuf,
-    pub style: PathBuf,
+    /// Style images with their blend weights (normalised to sum 1 when prepared).
+    pub styles: Vec<(PathBuf, f64)>,
     pub output: PathBuf,
+    /// How to paint: losses, optimiser, sizes, start and device.
     pub recipe: Recipe,
-    /// Longer side of the output, in pixels.
-    pub size: u32,
-    /// Longer side of the style image; default: the output's.
-    pub style_size: Option<u32>,
-    pub init: Init,
-    pub seed: u64,
     /// Weights file; `None` for the built-in VGG19.
     pub weights: Option<PathBuf>,
     /// On interruption, write the image reached so far (else leave no output).
@@ -110,122 +104,27 @@ pub fn run(options: &RunOptions, device: &ComputeDevice, progress: &mut dyn Prog
 }
 
 /// Every input checked and decoded; made by [`prepare`] before the device is even chosen.
-pub struct Prepared(Inputs);
+pub struct Prepared {
+    styles: Styles,
+    content: Content,
+}
 
 /// Check the output path and decode and size every input, before any heavy work.
 pub fn prepare(options: &RunOptions) -> Result<Prepared> {
-    prepare_inputs(options).map(Prepared)
+    let styles = prepare_styles(&options.recipe, &options.styles)?;
+    let content = prepare_content(&options.recipe, &options.content, &options.output, &styles)?;
+    Ok(Prepared { styles, content })
 }
 
 /// [`run`] for inputs already checked by [`prepare`].
 pub fn run_prepared(
     options: &RunOptions,
-    Prepared(inputs): Prepared,
+    prepared: Prepared,
     device: &ComputeDevice,
     progress: &mut dyn Progress,
 ) -> Result<RunSummary> {
-    let started = Instant::now();
-    if !device.is_gpu {
-        check_memory(options, &inputs)?;
-    }
-    let deepest = options.recipe.resolved_layers().iter().map(|l| l.index).max().unwrap_or(0);
-    let weights = weights::load(options.weights.as_deref(), deepest)?;
-    let dev = &device.device;
-    let model = Vgg19::new(weights, options.recipe.pooling, dev);
-    let content = to_tensor(&inputs.content, dev);
-    let style = to_tensor(&inputs.style, dev);
-    let mut objective = Objective::new(model, &options.recipe, content, &[(style, 1.0)]);
-
-    let start = match (&options.init, inputs.init) {
-        (_, Some(image)) => image,
-        (Init::Noise, None) => noise(inputs.content.width, inputs.content.height, options.seed),
-        _ => inputs.content.clone(),
-    };
-    let x0 = Tensor::<1>::from_data(TensorData::new(start.data, [start.width * start.height * 3]), dev);
-    let config = LbfgsConfig { history_size: options.recipe.history_size, ..LbfgsConfig::default() };
-    let mut lbfgs = Lbfgs::new(config, &mut objective, x0)?;
-    let initial_loss = lbfgs.value();
-    if !initial_loss.is_finite() {
-        return Err(anyhow!(
-            "the loss of the starting image is {initial_loss}; check the weights and recipe"
-        ));
-    }
-
-    let iterations = options.recipe.iterations;
-    progress.start(iterations);
-    let mut stall = StallDetector::new(10, 1e-5);
-    let mut stopped_early = None;
-    while lbfgs.iterations() < iterations {
-        if progress.cancelled() {
-            progress.finish();
-            let saved = if options.save_partial {
-                save(lbfgs.x(), &inputs.content, &options.output)?;
-                Some(options.output.clone())
-            } else {
-                None
-            };
-            return Err(Interrupted { saved }.into());
-        }
-        let outcome = lbfgs.step(&mut objective)?;
-        let terms = objective.terms_for(lbfgs.value()).unwrap_or_default();
-        progress.iteration(&IterationReport {
-            iteration: lbfgs.iterations(),
-            iterations,
-            evaluations: lbfgs.evaluations(),
-            terms,
-            elapsed: started.elapsed(),
-        });
-        let reason = match outcome {
-            StepOutcome::Improved if stall.stalled(lbfgs.value()) => {
-                Some("the loss stopped improving (less than 0.001% over 10 iterations)")
-            }
-            StepOutcome::Improved => None,
-            StepOutcome::Converged => Some("the gradient vanished (converged)"),
-            StepOutcome::LineSearchFailed => {
-                Some("the line search found no lower loss (converged or numerical limit)")
-            }
-        };
-        if let Some(reason) = reason {
-            stopped_early = Some(format!("stopped after {} iterations: {reason}", lbfgs.iterations()));
-            break;
-        }
-    }
-    progress.finish();
-
-    let result = save(lbfgs.x(), &inputs.content, &options.output)?;
-    Ok(RunSummary {
-        iterations: lbfgs.iterations(),
-        evaluations: lbfgs.evaluations(),
-        initial_loss,
-        final_loss: lbfgs.value(),
-        final_terms: objective.terms_for(lbfgs.value()).unwrap_or_default(),
-        elapsed: started.elapsed(),
-        output: options.output.clone(),
-        width: result.width,
-        height: result.height,
-        stopped_early,
-    })
-}
-
-fn to_tensor(image: &Planar, device: &Device) -> Tensor<4> {
-    Tensor::from_data(TensorData::new(image.data.clone(), [1, 3, image.height, image.width]), device)
-}
-
-/// Write the flat image `x` (the content's size) to `output`; returns what was written.
-fn save(x: &Tensor<1>, content: &Planar, output: &Path) -> Result<Planar> {
-    let image = from_tensor(x, content.width, content.height)?;
-    image_io::save_atomic(&image, output)?;
-    Ok(image)
-}
-
-fn from_tensor(x: &Tensor<1>, width: usize, height: usize) -> Result<Planar> {
-    let data = x
-        .clone()
-        .try_into_data()
-        .map_err(|e| anyhow!("reading the image back: {e:?}"))?
-        .try_to_vec::<f32>()
-        .map_err(|e| anyhow!("reading the image back: {e:?}"))?;
-    Ok(Planar { width, height, data })
+    let painter = Painter::new(&options.recipe, options.weights.as_deref(), prepared.styles, device)?;
+    painter.paint(prepared.content, &options.output, options.save_partial, progress)
 }
 
 /// Gaussian noise (σ = 32) around mid-grey, from a seeded SplitMix64 so that a seed gives the

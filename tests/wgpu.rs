@@ -8,7 +8,7 @@
 use burn::tensor::{Device, Tensor, TensorData};
 use nst::Recipe;
 use nst::device::{self, ComputeDevice};
-use nst::loss::Objective;
+use nst::loss::{Objective, StyleGrams};
 use nst::model::{Vgg19, weights};
 use nst::transfer::{self, Init, RunOptions, Silent};
 
@@ -28,8 +28,8 @@ fn image(seed: u64, side: usize, device: &Device) -> Tensor<4> {
 fn objective_on(device: &Device, recipe: &Recipe, side: usize) -> (f64, Vec<f32>) {
     let deepest = recipe.resolved_layers().iter().map(|l| l.index).max().unwrap();
     let model = Vgg19::new(weights::load(None, deepest).unwrap(), recipe.pooling, device);
-    let mut objective =
-        Objective::new(model, recipe, image(1, side, device), &[(image(2, side, device), 1.0)]);
+    let grams = StyleGrams::new(&model, recipe, &[(image(2, side, device), 1.0)]);
+    let mut objective = Objective::new(model, recipe, image(1, side, device), &grams);
     let x = image(3, side, device).reshape([3 * side * side]);
     let (terms, gradient) = objective.evaluate(&x).unwrap();
     (terms.total(), gradient.into_data().try_to_vec::<f32>().unwrap())
@@ -61,16 +61,12 @@ fn short_run_completes_on_wgpu() {
     let gpu = wgpu_device();
     let dir = tempfile::tempdir().unwrap();
     let examples = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("examples");
-    let recipe = Recipe { iterations: 3, ..Recipe::default() };
+    let recipe = Recipe { iterations: 3, size: 24, init: Init::Content, ..Recipe::default() };
     let options = RunOptions {
         content: examples.join("cat.png"),
-        style: examples.join("night_cafe.jpg"),
+        styles: vec![(examples.join("night_cafe.jpg"), 1.0)],
         output: dir.path().join("out.png"),
         recipe,
-        size: 24,
-        style_size: None,
-        init: Init::Content,
-        seed: 0,
         weights: None,
         save_partial: true,
     };

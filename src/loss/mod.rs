@@ -37,6 +37,7 @@ struct LayerTarget {
     style_gram: Option<Tensor<2>>,
 }
 
+/// The loss of one image being painted, against its content and the shared style Grams.
 pub struct Objective {
     model: Vgg19,
     recipe: Recipe,
@@ -50,31 +51,47 @@ pub struct Objective {
     recent: std::collections::VecDeque<LossTerms>,
 }
 
+/// The painting's Gram matrix at each recipe layer with a style weight (the styles' Grams
+/// blended by weight), computed once and shared by every image painted in that style.
+#[derive(Clone)]
+pub struct StyleGrams(Vec<Option<Tensor<2>>>);
+
+impl StyleGrams {
+    /// `styles` pairs each RGB image `[1, 3, H, W]` (0–255) with its blend weight.
+    pub fn new(model: &Vgg19, recipe: &Recipe, styles: &[(Tensor<4>, f64)]) -> Self {
+        let layers = recipe.resolved_layers();
+        let wanted: Vec<usize> = layers.iter().filter(|l| l.style > 0.0).map(|l| l.index).collect();
+        let mut grams: Vec<Option<Tensor<2>>> = vec![None; layers.len()];
+        for (style, blend) in styles {
+            let mut acts = model.forward(style.clone(), &wanted).into_iter();
+            for (slot, layer) in grams.iter_mut().zip(&layers) {
+                if layer.style == 0.0 {
+                    continue;
+                }
+                let Some(act) = acts.next() else { break };
+                let g = gram(act).mul_scalar(*blend as f32);
+                *slot = Some(match slot.take() {
+                    Some(sum) => sum.add(g),
+                    None => g,
+                });
+            }
+        }
+        StyleGrams(grams)
+    }
+}
+
 impl Objective {
-    /// `content` and each style are RGB images `[1, 3, H, W]` (0–255) on the model's device;
-    /// `styles` pairs each with its blend weight. The output has the content's size.
-    pub fn new(model: Vgg19, recipe: &Recipe, content: Tensor<4>, styles: &[(Tensor<4>, f64)]) -> Self {
+    /// `content` is an RGB image `[1, 3, H, W]` (0–255) on the model's device; the output has
+    /// its size. `styles` comes from the same model and recipe.
+    pub fn new(model: Vgg19, recipe: &Recipe, content: Tensor<4>, styles: &StyleGrams) -> Self {
         let layers = recipe.resolved_layers();
         let wanted: Vec<usize> = layers.iter().map(|l| l.index).collect();
         let shape = content.dims();
         let content_acts = model.forward(content, &wanted);
-        let mut grams: Vec<Option<Tensor<2>>> = vec![None; layers.len()];
-        for (style, blend) in styles {
-            let acts = model.forward(style.clone(), &wanted);
-            for ((slot, layer), act) in grams.iter_mut().zip(&layers).zip(acts) {
-                if layer.style > 0.0 {
-                    let g = gram(act).mul_scalar(*blend as f32);
-                    *slot = Some(match slot.take() {
-                        Some(sum) => sum.add(g),
-                        None => g,
-                    });
-                }
-            }
-        }
         let targets = layers
             .iter()
             .zip(content_acts)
-            .zip(grams)
+            .zip(styles.0.iter().cloned())
             .map(|((layer, act), style_gram)| LayerTarget {
                 layer: *layer,
                 content: (layer.content > 0.0).then_some(act),

@@ -1,4 +1,5 @@
 //! Running the real `nst` binary in a fresh temporary directory, with a clean environment.
+#![allow(dead_code)] // each test binary uses its own part of this module
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
