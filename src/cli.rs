@@ -4,7 +4,7 @@ use std::path::PathBuf;
 
 use clap::{Parser, Subcommand};
 
-use nst::config::Pooling;
+use nst::config::{OptimizerKind, Pooling, PreserveColors};
 use nst::device::DeviceChoice;
 use nst::jobs::Shard;
 
@@ -23,8 +23,35 @@ pub enum Command {
     Run(Box<RunArgs>),
     /// Paint every photo of a folder (or list) in each style; resumable and shardable.
     Batch(Box<BatchArgs>),
+    /// Render a grid of VGG19 feature maps of an image: what each layer sees.
+    Features(FeaturesArgs),
     /// List the VGG19 layer names a recipe may use.
     Layers,
+}
+
+#[derive(clap::Args, Debug)]
+pub struct FeaturesArgs {
+    /// The image to look at.
+    #[arg(long, short = 'i', value_name = "IMAGE")]
+    pub image: PathBuf,
+    /// Layers, one row each [default: relu1_1,relu2_1,relu3_1,relu4_1,relu4_2,relu5_1].
+    #[arg(long, value_name = "NAME,…", value_delimiter = ',')]
+    pub layers: Vec<String>,
+    /// Feature maps a layer (its most active ones).
+    #[arg(long, value_name = "N", default_value_t = 8)]
+    pub count: usize,
+    /// Longer side the image is scaled to before the network sees it.
+    #[arg(long, value_name = "PX", default_value_t = 256)]
+    pub size: u32,
+    /// Where to write the grid (.png or .jpg).
+    #[arg(long, short = 'o', value_name = "FILE")]
+    pub output: PathBuf,
+    /// VGG19 weights (safetensors) [default: built in].
+    #[arg(long, value_name = "FILE")]
+    pub weights: Option<PathBuf>,
+    /// Where to compute: auto, gpu or cpu.
+    #[arg(long, value_enum, default_value = "auto")]
+    pub device: DeviceChoice,
 }
 
 #[derive(clap::Args, Debug)]
@@ -47,6 +74,12 @@ pub struct RunArgs {
     /// Print one JSON object per iteration on stdout instead of the progress bar.
     #[arg(long)]
     pub json: bool,
+    /// Write a JSON log: resolved recipe, device, sizes, per-iteration losses and timings.
+    #[arg(long, value_name = "FILE")]
+    pub log: Option<PathBuf>,
+    /// Write a picture of the run: content | style | result, labelled, above the loss curves.
+    #[arg(long, value_name = "FILE")]
+    pub sheet: Option<PathBuf>,
     #[command(flatten)]
     pub paint: PaintArgs,
 }
@@ -131,6 +164,22 @@ pub struct PaintArgs {
     /// Starting image: content, noise, or an image file [recipe default: content].
     #[arg(long, value_name = "content|noise|FILE")]
     pub init: Option<String>,
+    /// Keep the photo's colours: luminance (transfer brightness only) or match (recolour the
+    /// painting to the photo's colours) [recipe default: none].
+    #[arg(long, value_enum, value_name = "MODE")]
+    pub preserve_colors: Option<PreserveColors>,
+    /// Coarse-to-fine levels, each twice the size of the last, ending at --size [recipe default: 1].
+    #[arg(long, value_name = "N")]
+    pub scales: Option<usize>,
+    /// Write OUTPUT_0100.png … every N iterations [recipe default: 0, none].
+    #[arg(long, value_name = "N")]
+    pub save_every: Option<usize>,
+    /// The pixel optimiser [recipe default: lbfgs].
+    #[arg(long, value_enum)]
+    pub optimizer: Option<OptimizerKind>,
+    /// Adam's step size in 0–255 pixel units [recipe default: 2].
+    #[arg(long, value_name = "RATE")]
+    pub lr: Option<f64>,
     /// Seed for --init noise; the same seed gives the same run on the same device.
     #[arg(long)]
     pub seed: Option<u64>,

@@ -6,15 +6,16 @@ use std::collections::BTreeMap;
 use std::path::Path;
 
 use anyhow::Result;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
+pub use crate::colour::PreserveColors;
 use crate::device::DeviceChoice;
 use crate::layers::{self, VGG19};
 use crate::transfer::Init;
 use crate::usage;
 
 /// How a layer's Gram-matrix difference is scaled.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum StyleNormalization {
     /// G = FFᵀ/(H·W); loss = Σ(G − A)² / C⁴. Layers of any depth and any image size weigh alike.
@@ -24,7 +25,7 @@ pub enum StyleNormalization {
 }
 
 /// How the content and variation terms reduce over elements.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Reduction {
     /// Mean over elements (pixels): independent of the image size.
@@ -34,7 +35,7 @@ pub enum Reduction {
 }
 
 /// Pooling between VGG19's blocks.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, clap::ValueEnum)]
 #[serde(rename_all = "lowercase")]
 pub enum Pooling {
     Max,
@@ -43,7 +44,7 @@ pub enum Pooling {
 }
 
 /// The style and content weight of one VGG19 layer (the seed post's `LayerWeights`).
-#[derive(Debug, Clone, Copy, PartialEq, Default, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Default, Deserialize, Serialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct LayerWeights {
     pub style: f64,
@@ -51,7 +52,7 @@ pub struct LayerWeights {
 }
 
 /// A whole recipe. Every field has a default (the values of `weights/presets/default.toml`).
-#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct Recipe {
     /// Global multiplier of the content loss. Default 1.
@@ -87,8 +88,36 @@ pub struct Recipe {
     pub seed: u64,
     /// "auto", "gpu" or "cpu" (`--device`). Default "auto".
     pub device: DeviceChoice,
+    /// Keep the photo's colours: "none", "luminance" or "match" (`--preserve-colors`).
+    pub preserve_colors: PreserveColors,
+    /// Coarse-to-fine levels, each twice the size of the one before, ending at `size`
+    /// (`--scales`). Default 1.
+    pub scales: usize,
+    /// Iterations at each level, coarsest first. Default: `iterations` at the coarsest, half as
+    /// many at each finer level.
+    pub level_iterations: Vec<usize>,
+    /// "lbfgs" or "adam" (`--optimizer`). Default "lbfgs".
+    pub optimizer: OptimizerKind,
+    /// Adam's step size in pixel units, 0–255 (`--lr`). Default 2.
+    pub learning_rate: f64,
+    /// Write a checkpoint every this many iterations, 0 for none (`--save-every`). Default 0.
+    pub save_every: usize,
     /// Per-layer weights keyed by layer name (`relu4_2`, `block4_conv2`, …).
     pub layers: BTreeMap<String, LayerWeights>,
+}
+
+/// Smallest longer side of a coarse-to-fine level. Below it relu5_1 sees a handful of
+/// positions, and a Gram matrix over so few is the painting's layout rather than its style.
+pub const MIN_LEVEL_SIDE: u32 = 128;
+
+/// The optimiser of the image's pixels.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, clap::ValueEnum)]
+#[serde(rename_all = "lowercase")]
+pub enum OptimizerKind {
+    /// L-BFGS with a strong-Wolfe line search: the classic choice for style transfer.
+    Lbfgs,
+    /// Adam: one evaluation per iteration, noisier.
+    Adam,
 }
 
 impl Default for Recipe {
@@ -114,6 +143,12 @@ impl Default for Recipe {
             init: Init::Content,
             seed: 0,
             device: DeviceChoice::Auto,
+            preserve_colors: PreserveColors::None,
+            scales: 1,
+            level_iterations: Vec::new(),
+            optimizer: OptimizerKind::Lbfgs,
+            learning_rate: 2.0,
+            save_every: 0,
             layers,
         }
     }
@@ -192,6 +227,33 @@ impl Recipe {
                 return Err("style_scale and style_size: give one or the other".into());
             }
         }
+        if !(1..=6).contains(&self.scales) {
+            return Err(format!("scales = {}: must be between 1 and 6", self.scales));
+        }
+        let coarsest = self.size >> (self.scales - 1);
+        if self.scales > 1 && coarsest < MIN_LEVEL_SIDE {
+            return Err(format!(
+                "scales = {} at size = {}: the coarsest level would be {coarsest} px; below \
+                 {MIN_LEVEL_SIDE} px the deep layers' Gram matrices copy the painting's layout, so \
+                 use fewer scales or a size of at least {}",
+                self.scales,
+                self.size,
+                MIN_LEVEL_SIDE << (self.scales - 1)
+            ));
+        }
+        if !self.level_iterations.is_empty() && self.level_iterations.len() != self.scales {
+            return Err(format!(
+                "level_iterations has {} entries for scales = {}: give one per level, coarsest first",
+                self.level_iterations.len(),
+                self.scales
+            ));
+        }
+        if self.level_iterations.contains(&0) {
+            return Err("level_iterations: every level needs at least 1 iteration".into());
+        }
+        if !(self.learning_rate.is_finite() && self.learning_rate > 0.0) {
+            return Err(format!("learning_rate = {}: must be a finite number > 0", self.learning_rate));
+        }
         let mut seen = BTreeMap::new();
         for (name, w) in &self.layers {
             let Some(index) = layers::layer_index(name) else {
@@ -241,6 +303,21 @@ impl Recipe {
             (None, Some(scale)) => ((self.size as f64 * scale).round() as u32).max(1),
             (None, None) => self.size,
         }
+    }
+
+    /// Longer side and iterations of each coarse-to-fine level, coarsest first.
+    pub fn levels(&self) -> Vec<(u32, usize)> {
+        (0..self.scales)
+            .map(|level| {
+                let halvings = (self.scales - 1 - level) as u32;
+                let side = (self.size >> halvings).max(1);
+                let iterations = match self.level_iterations.get(level) {
+                    Some(&n) => n,
+                    None => (self.iterations >> level).max(1),
+                };
+                (side, iterations)
+            })
+            .collect()
     }
 
     /// Name of the deepest layer the recipe uses, for messages.
@@ -293,6 +370,12 @@ mod tests {
             ("style_scale = 2\nstyle_size = 64", "one or the other"),
             ("device = \"tpu\"", "unknown variant `tpu`"),
             ("seed = -1", "seed"),
+            ("scales = 9", "scales = 9"),
+            ("scales = 2\nlevel_iterations = [5]", "level_iterations has 1 entries"),
+            ("scales = 3\nsize = 256", "coarsest level would be 64 px"),
+            ("learning_rate = 0", "learning_rate = 0"),
+            ("preserve_colors = \"grey\"", "unknown variant `grey`"),
+            ("optimizer = \"sgd\"", "unknown variant `sgd`"),
         ];
         for (text, expected) in cases {
             let err = error_of(text);

@@ -87,20 +87,21 @@ pub fn to_planar(image: &DynamicImage, width: u32, height: u32) -> Planar {
 }
 
 impl Planar {
-    /// Bilinear resize, for reusing a result as the start at another size.
+    /// Bilinear resize, for reusing a result as the start at another size. (`image` clamps
+    /// float pixels to 0–1 when resizing, hence the scaling around it.)
     pub fn resized(&self, width: usize, height: usize) -> Planar {
         let (w, h) = (self.width, self.height);
         let mut img = Rgb32FImage::new(w as u32, h as u32);
         for (x, y, p) in img.enumerate_pixels_mut() {
             for c in 0..3 {
-                p[c] = self.data[(c * h + y as usize) * w + x as usize];
+                p[c] = self.data[(c * h + y as usize) * w + x as usize] / 255.0;
             }
         }
         let out = image::imageops::resize(&img, width as u32, height as u32, FilterType::Triangle);
         let mut data = vec![0.0f32; 3 * width * height];
         for (x, y, p) in out.enumerate_pixels() {
             for c in 0..3 {
-                data[(c * height + y as usize) * width + x as usize] = p[c];
+                data[(c * height + y as usize) * width + x as usize] = p[c] * 255.0;
             }
         }
         Planar { width, height, data }
@@ -173,16 +174,38 @@ pub fn partials_in(dir: &Path) -> Result<Vec<(std::path::PathBuf, String)>> {
 /// Write `image` to `path` through a temporary file in the same directory and a rename, so
 /// `path` never holds a partial image, whatever happens mid-write.
 pub fn save_atomic(image: &Planar, path: &Path) -> Result<()> {
+    save_rgb_atomic(&image.to_rgb8(), path)
+}
+
+/// [`save_atomic`] for an 8-bit RGB image.
+pub fn save_rgb_atomic(image: &RgbImage, path: &Path) -> Result<()> {
     let format = output_format(path)?;
-    let mut tmp = partial_file_for(path)?;
     let mut encoded = Vec::new();
     image
-        .to_rgb8()
         .write_to(&mut std::io::Cursor::new(&mut encoded), format)
         .with_context(|| format!("{}: cannot encode image", path.display()))?;
-    tmp.write_all(&encoded)
+    write_atomic(path, &encoded)
+}
+
+/// Write `bytes` to `path` all or nothing: a temporary file beside it, synced, then renamed.
+pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
+    let mut tmp = partial_file_for(path)?;
+    tmp.write_all(bytes)
         .and_then(|_| tmp.as_file().sync_all())
-        .with_context(|| format!("{}: cannot write image", path.display()))?;
-    tmp.persist(path).map_err(|e| anyhow::anyhow!("{}: cannot write image: {}", path.display(), e.error))?;
+        .with_context(|| format!("{}: cannot write", path.display()))?;
+    tmp.persist(path).map_err(|e| anyhow::anyhow!("{}: cannot write: {}", path.display(), e.error))?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn resizing_keeps_the_0_to_255_range() {
+        let planar = Planar { width: 4, height: 2, data: (0..24).map(|i| 100.0 + 6.0 * i as f32).collect() };
+        let up = planar.resized(8, 4);
+        let mean = |p: &Planar| p.data.iter().sum::<f32>() / p.data.len() as f32;
+        assert!((mean(&up) - mean(&planar)).abs() < 3.0, "{} vs {}", mean(&up), mean(&planar));
+    }
 }

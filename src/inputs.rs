@@ -47,6 +47,9 @@ pub fn prepare_styles(recipe: &Recipe, styles: &[(PathBuf, f64)]) -> Result<Styl
             (None, None) => format!("--size {}", recipe.size),
         };
         check_size(w, h, recipe).map_err(|e| usage!("{}: {flag}: {e}", path.display()))?;
+        let (cw, ch) = coarsest(w, h, recipe);
+        check_size(cw, ch, recipe)
+            .map_err(|e| usage!("{}: --scales {}: {e}", path.display(), recipe.scales))?;
         check_host_memory(w, h, recipe).map_err(|e| usage!("{}: {flag}: {e}", path.display()))?;
         images.push((image_io::to_planar(&style, w, h), weight / total));
     }
@@ -67,6 +70,9 @@ pub fn prepare_content(recipe: &Recipe, content: &Path, output: &Path, styles: &
     check_source(content, &photo, recipe)?;
     let (w, h) = image_io::fit(photo.width(), photo.height(), recipe.size);
     check_size(w, h, recipe).map_err(|e| usage!("--size: {e}"))?;
+    let (cw, ch) = coarsest(w, h, recipe);
+    check_size(cw, ch, recipe)
+        .map_err(|e| usage!("--scales {}: at the coarsest level {e}; use fewer scales", recipe.scales))?;
     check_host_memory(w, h, recipe).map_err(|e| usage!("--size {}: {e}", recipe.size))?;
     let init = match init_path {
         Some(path) => Some(image_io::to_planar(&image_io::load(path, "--init image")?, w, h)),
@@ -108,6 +114,13 @@ fn check_source(path: &Path, image: &image::DynamicImage, recipe: &Recipe) -> Re
         return Err(usage!("{}: image is {w}×{h}; VGG19 needs at least {min} pixels a side", path.display()));
     }
     Ok(())
+}
+
+/// An image of `width`×`height` at full size, at the recipe's coarsest level.
+fn coarsest(width: u32, height: u32, recipe: &Recipe) -> (u32, u32) {
+    let side = recipe.levels().first().map_or(recipe.size, |(side, _)| *side);
+    let scale = side as f64 / recipe.size as f64;
+    (((width as f64 * scale).round() as u32).max(1), ((height as f64 * scale).round() as u32).max(1))
 }
 
 /// The deepest layer must still have a pixel after the pools.

@@ -7,9 +7,12 @@
 //! ```
 //! Data flows one way; `optim` minimises a function of a tensor and knows nothing of images.
 
+pub mod colour;
 pub mod config;
 pub mod device;
+pub mod draw;
 pub mod error;
+pub mod features;
 pub mod image_io;
 mod inputs;
 pub mod jobs;
@@ -19,6 +22,7 @@ pub mod memory;
 pub mod model;
 pub mod optim;
 mod painter;
+pub mod sheet;
 pub mod transfer;
 
 pub use config::Recipe;

@@ -4,6 +4,8 @@ mod batch;
 mod cli;
 mod progress;
 mod run;
+mod run_log;
+mod show;
 
 use std::process::ExitCode;
 
@@ -14,6 +16,7 @@ fn main() -> ExitCode {
     let result = match cli.command {
         cli::Command::Run(args) => run::run(*args),
         cli::Command::Batch(args) => batch::batch(*args),
+        cli::Command::Features(args) => show::features(args),
         cli::Command::Layers => {
             run::print_layers();
             Ok(())

@@ -1,30 +1,48 @@
 //! The painting itself: VGG19 and the style Grams loaded once, then any number of content photos
-//! optimised against them (one for `nst run`, a folder for `nst batch`).
+//! optimised against them (one for `nst run`, a folder for `nst batch`), coarse to fine when
+//! the recipe asks, with checkpoints and colour preservation.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use anyhow::{Result, anyhow};
 use burn::tensor::{Device, Tensor, TensorData};
 
-use crate::config::Recipe;
+use crate::colour::{self, PreserveColors};
+use crate::config::{OptimizerKind, Recipe};
 use crate::device::ComputeDevice;
 use crate::error::Interrupted;
 use crate::image_io::{self, Planar};
 use crate::inputs::{Content, Styles, check_memory};
 use crate::loss::{Objective, StyleGrams};
 use crate::model::{Vgg19, weights};
-use crate::optim::{Lbfgs, LbfgsConfig, StallDetector, StepOutcome};
+use crate::optim::{Adam, AdamConfig, Lbfgs, LbfgsConfig, Minimiser, StallDetector, StepOutcome};
 use crate::transfer::{Init, IterationReport, Progress, RunSummary, noise};
 
 /// VGG19 on a device with the style targets of one set of styles.
 pub struct Painter {
     model: Vgg19,
+    /// The styles' Grams at full size in their own colours, the common case, computed once.
     grams: StyleGrams,
     recipe: Recipe,
     device: ComputeDevice,
-    /// Kept for the memory estimate.
     styles: Styles,
+}
+
+/// Where one level of a run stands, for reports and checkpoints.
+struct Tally {
+    iterations_before: usize,
+    iterations_total: usize,
+    evaluations: usize,
+    started: Instant,
+}
+
+/// What a run writes besides its result.
+struct Outputs<'a> {
+    output: &'a Path,
+    save_partial: bool,
+    /// The photo in its colours at full size, for putting its chroma back.
+    photo: &'a Planar,
 }
 
 impl Painter {
@@ -36,8 +54,7 @@ impl Painter {
         device: &ComputeDevice,
     ) -> Result<Self> {
         let deepest = recipe.resolved_layers().iter().map(|l| l.index).max().unwrap_or(0);
-        let dev = &device.device;
-        let model = Vgg19::new(weights::load(weights, deepest)?, recipe.pooling, dev);
+        let model = Vgg19::new(weights::load(weights, deepest)?, recipe.pooling, &device.device);
         Ok(Painter::with_model(model, recipe, styles, device))
     }
 
@@ -47,9 +64,8 @@ impl Painter {
     }
 
     fn with_model(model: Vgg19, recipe: &Recipe, styles: Styles, device: &ComputeDevice) -> Self {
-        let dev = &device.device;
-        let style_tensors: Vec<_> = styles.images.iter().map(|(img, w)| (to_tensor(img, dev), *w)).collect();
-        let grams = StyleGrams::new(&model, recipe, &style_tensors);
+        let images: Vec<_> = styles.images.iter().map(|(image, w)| (image.clone(), *w)).collect();
+        let grams = grams_of(&model, recipe, &images, &device.device);
         Painter { model, grams, recipe: recipe.clone(), device: device.clone(), styles }
     }
 
@@ -67,95 +83,220 @@ impl Painter {
         save_partial: bool,
         progress: &mut dyn Progress,
     ) -> Result<RunSummary> {
-        let started = Instant::now();
         let recipe = &self.recipe;
         if !self.device.is_gpu {
             check_memory(recipe, &content, &self.styles)?;
         }
-        let dev = &self.device.device;
-        let photo = content.image;
-        let mut objective = Objective::new(self.model.clone(), recipe, to_tensor(&photo, dev), &self.grams);
-        let start = match (&recipe.init, content.init) {
-            (_, Some(image)) => image,
-            (Init::Noise, None) => noise(photo.width, photo.height, recipe.seed),
-            _ => photo.clone(),
+        let photo = &content.image;
+        let levels = recipe.levels();
+        let mut tally = Tally {
+            iterations_before: 0,
+            iterations_total: levels.iter().map(|(_, n)| n).sum(),
+            evaluations: 0,
+            started: Instant::now(),
         };
-        let x0 = Tensor::<1>::from_data(TensorData::new(start.data, [start.width * start.height * 3]), dev);
-        let config = LbfgsConfig { history_size: recipe.history_size, ..LbfgsConfig::default() };
-        let mut lbfgs = Lbfgs::new(config, &mut objective, x0)?;
-        let initial_loss = lbfgs.value();
+        progress.start(tally.iterations_total);
+        let outputs = Outputs { output, save_partial, photo };
+        let mut current: Option<Planar> = None;
+        let (mut initial_loss, mut final_loss, mut stopped_early) = (None, f64::NAN, None);
+        let mut final_terms = Default::default();
+        for (level, &(side, iterations)) in levels.iter().enumerate() {
+            let (w, h) = image_io::fit(photo.width as u32, photo.height as u32, side);
+            let (w, h) = (w as usize, h as usize);
+            if levels.len() > 1 {
+                progress.notice(&format!(
+                    "level {} of {}: {w}×{h}, {iterations} iterations",
+                    level + 1,
+                    levels.len()
+                ));
+            }
+            let level_photo =
+                if (w, h) == (photo.width, photo.height) { photo.clone() } else { photo.resized(w, h) };
+            let start = match (current.take(), &content.init) {
+                (Some(previous), _) => previous.resized(w, h),
+                (None, Some(file)) => file.resized(w, h),
+                (None, None) if recipe.init == Init::Noise => noise(w, h, recipe.seed),
+                (None, None) => level_photo.clone(),
+            };
+            let result = self.level(&level_photo, start, iterations, &mut tally, &outputs, progress)?;
+            initial_loss.get_or_insert(result.initial_loss);
+            (final_loss, final_terms, stopped_early) =
+                (result.final_loss, result.final_terms, result.stopped_early);
+            current = Some(result.image);
+        }
+        progress.finish();
+        let image = current.ok_or_else(|| anyhow!("the recipe has no levels"))?;
+        let image = self.finish(image, photo);
+        image_io::save_atomic(&image, output)?;
+        Ok(RunSummary {
+            iterations: tally.iterations_before,
+            evaluations: tally.evaluations,
+            initial_loss: initial_loss.unwrap_or(f64::NAN),
+            final_loss,
+            final_terms,
+            elapsed: tally.started.elapsed(),
+            output: output.to_path_buf(),
+            width: image.width,
+            height: image.height,
+            stopped_early,
+        })
+    }
+
+    /// Optimise at one size, from `start`, for up to `iterations`.
+    fn level(
+        &self,
+        photo: &Planar,
+        start: Planar,
+        iterations: usize,
+        tally: &mut Tally,
+        outputs: &Outputs,
+        progress: &mut dyn Progress,
+    ) -> Result<LevelResult> {
+        let recipe = &self.recipe;
+        let dev = &self.device.device;
+        let (loss_photo, start) = match recipe.preserve_colors {
+            PreserveColors::Luminance => (colour::grey(photo, None), colour::grey(&start, None)),
+            _ => (photo.clone(), start),
+        };
+        let grams = self.grams_for(photo);
+        let mut objective = Objective::new(self.model.clone(), recipe, to_tensor(&loss_photo, dev), &grams);
+        let (w, h) = (photo.width, photo.height);
+        let x0 = Tensor::<1>::from_data(TensorData::new(start.data, [w * h * 3]), dev);
+        let mut minimiser: Box<dyn Minimiser> = match recipe.optimizer {
+            OptimizerKind::Lbfgs => {
+                let config = LbfgsConfig { history_size: recipe.history_size, ..LbfgsConfig::default() };
+                Box::new(Lbfgs::new(config, &mut objective, x0)?)
+            }
+            OptimizerKind::Adam => {
+                let config = AdamConfig { learning_rate: recipe.learning_rate, ..AdamConfig::default() };
+                Box::new(Adam::new(config, &mut objective, x0)?)
+            }
+        };
+        let initial_loss = minimiser.value();
         if !initial_loss.is_finite() {
             return Err(anyhow!(
                 "the loss of the starting image is {initial_loss}; check the weights and recipe"
             ));
         }
-
-        let iterations = recipe.iterations;
-        progress.start(iterations);
+        let evaluations_before = tally.evaluations;
         let mut stall = StallDetector::new(10, 1e-5);
         let mut stopped_early = None;
-        while lbfgs.iterations() < iterations {
+        while minimiser.iterations() < iterations {
             if progress.cancelled() {
                 progress.finish();
-                let saved = if save_partial {
-                    save(lbfgs.x(), &photo, output)?;
-                    Some(output.to_path_buf())
+                let saved = if outputs.save_partial {
+                    let image = self.finish(from_tensor(minimiser.x(), w, h)?, outputs.photo);
+                    image_io::save_atomic(&image, outputs.output)?;
+                    Some(outputs.output.to_path_buf())
                 } else {
                     None
                 };
                 return Err(Interrupted { saved }.into());
             }
-            let outcome = lbfgs.step(&mut objective)?;
-            let terms = objective.terms_for(lbfgs.value()).unwrap_or_default();
+            let outcome = minimiser.step(&mut objective)?;
+            tally.evaluations = evaluations_before + minimiser.evaluations();
+            let iteration = tally.iterations_before + minimiser.iterations();
             progress.iteration(&IterationReport {
-                iteration: lbfgs.iterations(),
-                iterations,
-                evaluations: lbfgs.evaluations(),
-                terms,
-                elapsed: started.elapsed(),
+                iteration,
+                iterations: tally.iterations_total,
+                evaluations: tally.evaluations,
+                terms: objective.terms_for(minimiser.value()).unwrap_or_default(),
+                elapsed: tally.started.elapsed(),
+                width: w,
+                height: h,
             });
+            if recipe.save_every > 0
+                && iteration.is_multiple_of(recipe.save_every)
+                && outcome == StepOutcome::Improved
+            {
+                let image = self.finish(from_tensor(minimiser.x(), w, h)?, outputs.photo);
+                image_io::save_atomic(&image, &checkpoint_path(outputs.output, iteration))?;
+            }
             let reason = match outcome {
-                StepOutcome::Improved if stall.stalled(lbfgs.value()) => {
+                StepOutcome::Improved if stall.stalled(minimiser.value()) => {
                     Some("the loss stopped improving (less than 0.001% over 10 iterations)")
                 }
                 StepOutcome::Improved => None,
                 StepOutcome::Converged => Some("the gradient vanished (converged)"),
                 StepOutcome::LineSearchFailed => {
-                    Some("the line search found no lower loss (converged or numerical limit)")
+                    Some("no step lowered the loss (converged, or a numerical limit)")
                 }
             };
             if let Some(reason) = reason {
-                stopped_early = Some(format!("stopped after {} iterations: {reason}", lbfgs.iterations()));
+                stopped_early = Some(format!("stopped after {iteration} iterations: {reason}"));
                 break;
             }
         }
-        progress.finish();
-
-        let result = save(lbfgs.x(), &photo, output)?;
-        Ok(RunSummary {
-            iterations: lbfgs.iterations(),
-            evaluations: lbfgs.evaluations(),
+        tally.iterations_before += minimiser.iterations();
+        Ok(LevelResult {
+            image: from_tensor(minimiser.x(), w, h)?,
             initial_loss,
-            final_loss: lbfgs.value(),
-            final_terms: objective.terms_for(lbfgs.value()).unwrap_or_default(),
-            elapsed: started.elapsed(),
-            output: output.to_path_buf(),
-            width: result.width,
-            height: result.height,
+            final_loss: minimiser.value(),
+            final_terms: objective.terms_for(minimiser.value()).unwrap_or_default(),
             stopped_early,
         })
     }
+
+    /// The style Grams for painting `photo`: the precomputed ones unless colour preservation
+    /// makes the styles depend on the photo. Coarse levels use the full-size painting too: a
+    /// painting shrunk with the level gives deep layers so few positions that their Gram
+    /// matrices hold its layout (seen: the coarse level copied Starry Night's cypress and moon).
+    fn grams_for(&self, photo: &Planar) -> StyleGrams {
+        if self.recipe.preserve_colors == PreserveColors::None {
+            return self.grams.clone();
+        }
+        let styles: Vec<_> = self
+            .styles
+            .images
+            .iter()
+            .map(|(style, weight)| {
+                let adapted = match self.recipe.preserve_colors {
+                    PreserveColors::Luminance => colour::grey(style, Some(photo)),
+                    _ => colour::match_colours(style, photo),
+                };
+                (adapted, *weight)
+            })
+            .collect();
+        grams_of(&self.model, &self.recipe, &styles, &self.device.device)
+    }
+
+    /// The optimised image as the user sees it: with the photo's chroma for `luminance`, and
+    /// scaled to the full size if it comes from a coarser level.
+    fn finish(&self, image: Planar, photo: &Planar) -> Planar {
+        let image = if (image.width, image.height) == (photo.width, photo.height) {
+            image
+        } else {
+            image.resized(photo.width, photo.height)
+        };
+        match self.recipe.preserve_colors {
+            PreserveColors::Luminance => colour::with_chroma_of(&image, photo),
+            _ => image,
+        }
+    }
+}
+
+struct LevelResult {
+    image: Planar,
+    initial_loss: f64,
+    final_loss: f64,
+    final_terms: crate::loss::LossTerms,
+    stopped_early: Option<String>,
+}
+
+fn grams_of(model: &Vgg19, recipe: &Recipe, styles: &[(Planar, f64)], device: &Device) -> StyleGrams {
+    let tensors: Vec<_> = styles.iter().map(|(image, w)| (to_tensor(image, device), *w)).collect();
+    StyleGrams::new(model, recipe, &tensors)
+}
+
+/// `out.png` → `out_0100.png`: the checkpoint after iteration 100.
+pub fn checkpoint_path(output: &Path, iteration: usize) -> PathBuf {
+    let stem = output.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
+    let ext = output.extension().map(|e| e.to_string_lossy().into_owned()).unwrap_or_else(|| "png".into());
+    output.with_file_name(format!("{stem}_{iteration:04}.{ext}"))
 }
 
 fn to_tensor(image: &Planar, device: &Device) -> Tensor<4> {
     Tensor::from_data(TensorData::new(image.data.clone(), [1, 3, image.height, image.width]), device)
-}
-
-/// Write the flat image `x` (the content's size) to `output`; returns what was written.
-fn save(x: &Tensor<1>, content: &Planar, output: &Path) -> Result<Planar> {
-    let image = from_tensor(x, content.width, content.height)?;
-    image_io::save_atomic(&image, output)?;
-    Ok(image)
 }
 
 fn from_tensor(x: &Tensor<1>, width: usize, height: usize) -> Result<Planar> {

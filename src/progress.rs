@@ -125,3 +125,41 @@ impl Progress for JsonLines {
 
     fn finish(&mut self) {}
 }
+
+/// Passes everything on to another `Progress` and keeps the iterations and notices, for
+/// `nst run --log`.
+pub struct Recorder {
+    inner: Box<dyn Progress>,
+    pub iterations: Vec<IterationReport>,
+    pub notices: Vec<String>,
+}
+
+impl Recorder {
+    pub fn new(inner: Box<dyn Progress>) -> Self {
+        Recorder { inner, iterations: Vec::new(), notices: Vec::new() }
+    }
+}
+
+impl Progress for Recorder {
+    fn notice(&mut self, message: &str) {
+        self.notices.push(message.to_string());
+        self.inner.notice(message);
+    }
+
+    fn start(&mut self, iterations: usize) {
+        self.inner.start(iterations);
+    }
+
+    fn iteration(&mut self, report: &IterationReport) {
+        self.iterations.push(*report);
+        self.inner.iteration(report);
+    }
+
+    fn cancelled(&self) -> bool {
+        self.inner.cancelled()
+    }
+
+    fn finish(&mut self) {
+        self.inner.finish();
+    }
+}

@@ -11,21 +11,40 @@ use nst::transfer::{Progress, RunOptions};
 use nst::{Recipe, usage};
 
 use crate::cli::{PaintArgs, RunArgs};
-use crate::progress::{Bar, JsonLines};
+use crate::progress::{Bar, JsonLines, Recorder};
 
 pub fn run(args: RunArgs) -> Result<()> {
     let options = resolve(&args)?;
+    for (flag, path) in [("--log", &args.log), ("--sheet", &args.sheet)] {
+        if let Some(path) = path {
+            crate::run_log::check_path(flag, path)?;
+        }
+    }
+    if let Some(sheet) = &args.sheet {
+        nst::image_io::output_format(sheet).map_err(|e| usage!("--sheet: {e:#}"))?;
+    }
     let prepared = nst::transfer::prepare(&options)?;
     let interrupted = interrupt_flag()?;
     let quiet = args.paint.quiet;
-    let mut progress: Box<dyn Progress> = if args.json {
+    let display: Box<dyn Progress> = if args.json {
         Box::new(JsonLines::new(quiet, interrupted))
     } else {
         Box::new(Bar::new(quiet, interrupted, None))
     };
+    let mut progress = Recorder::new(display);
     let device = nst::device::select(options.recipe.device, &mut |m| progress.notice(m))?;
     progress.notice(&format!("device: {}", device.description));
-    let summary = nst::transfer::run_prepared(&options, prepared, &device, progress.as_mut())?;
+    let result = nst::transfer::run_prepared(&options, prepared, &device, &mut progress);
+    if let Some(log) = &args.log {
+        crate::run_log::write(log, &options, &device.description, &progress, &result)?;
+    }
+    let summary = result?;
+    if let Some(path) = &args.sheet {
+        let styles: Vec<PathBuf> = options.styles.iter().map(|(p, _)| p.clone()).collect();
+        let sheet =
+            nst::sheet::contact_sheet(&options.content, &styles, &options.output, &progress.iterations)?;
+        nst::image_io::save_rgb_atomic(&sheet, path)?;
+    }
     if let Some(reason) = &summary.stopped_early {
         progress.notice(reason);
     }
@@ -111,6 +130,7 @@ pub fn recipe_from(args: &PaintArgs) -> Result<Recipe> {
     };
     if let Some(n) = at_least_one("--iterations", args.iterations)? {
         recipe.iterations = n;
+        recipe.level_iterations.clear();
     }
     if let Some(n) = at_least_one("--history", args.history)? {
         if n > 100 {
@@ -141,6 +161,30 @@ pub fn recipe_from(args: &PaintArgs) -> Result<Recipe> {
     }
     if let Some(device) = args.device {
         recipe.device = device;
+    }
+    if let Some(mode) = args.preserve_colors {
+        recipe.preserve_colors = mode;
+    }
+    if let Some(n) = args.scales {
+        if !(1..=6).contains(&n) {
+            return Err(usage!("--scales {n}: must be between 1 and 6"));
+        }
+        if recipe.level_iterations.len() != n {
+            recipe.level_iterations.clear();
+        }
+        recipe.scales = n;
+    }
+    if let Some(n) = args.save_every {
+        recipe.save_every = n;
+    }
+    if let Some(kind) = args.optimizer {
+        recipe.optimizer = kind;
+    }
+    if let Some(lr) = args.lr {
+        if !(lr.is_finite() && lr > 0.0) {
+            return Err(usage!("--lr {lr}: must be a finite number > 0"));
+        }
+        recipe.learning_rate = lr;
     }
     recipe.validate().map_err(|e| usage!("{e} (after applying flags)"))?;
     Ok(recipe)

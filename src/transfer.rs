@@ -14,8 +14,8 @@ use crate::loss::LossTerms;
 pub use crate::painter::Painter;
 
 /// How the optimised image starts.
-#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
-#[serde(from = "String")]
+#[derive(Debug, Clone, PartialEq, serde::Deserialize, serde::Serialize)]
+#[serde(from = "String", into = "String")]
 pub enum Init {
     /// Gaussian noise around mid-grey (`--seed` picks it).
     Noise,
@@ -31,6 +31,16 @@ impl From<String> for Init {
             "noise" => Init::Noise,
             "content" => Init::Content,
             _ => Init::File(PathBuf::from(s)),
+        }
+    }
+}
+
+impl From<Init> for String {
+    fn from(init: Init) -> String {
+        match init {
+            Init::Noise => "noise".into(),
+            Init::Content => "content".into(),
+            Init::File(path) => path.display().to_string(),
         }
     }
 }
@@ -58,6 +68,9 @@ pub struct IterationReport {
     pub evaluations: usize,
     pub terms: LossTerms,
     pub elapsed: Duration,
+    /// Size of the image at this iteration (smaller at the coarse levels of `scales`).
+    pub width: usize,
+    pub height: usize,
 }
 
 /// Receives what a run is doing; the binary draws it with indicatif.

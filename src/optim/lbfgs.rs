@@ -7,7 +7,7 @@ use anyhow::Result;
 use burn::tensor::Tensor;
 
 use super::line_search::{Point, WolfeParams, strong_wolfe};
-use super::{DifferentiableFunction, dot, max_abs, sum_abs};
+use super::{DifferentiableFunction, Minimiser, dot, max_abs, sum_abs};
 
 #[derive(Debug, Clone, Copy)]
 pub struct LbfgsConfig {
@@ -67,26 +67,9 @@ impl Lbfgs {
         })
     }
 
-    pub fn x(&self) -> &Tensor<1> {
-        &self.x
-    }
-
-    pub fn value(&self) -> f64 {
-        self.f
-    }
-
-    pub fn iterations(&self) -> usize {
-        self.iterations
-    }
-
-    /// Function evaluations so far, line-search trials included.
-    pub fn evaluations(&self) -> usize {
-        self.evaluations
-    }
-
     /// One iteration: a direction from the history, a strong-Wolfe line search along it, and
     /// the history update. On failure x stays at the best point seen.
-    pub fn step(&mut self, function: &mut dyn DifferentiableFunction) -> Result<StepOutcome> {
+    fn lbfgs_step(&mut self, function: &mut dyn DifferentiableFunction) -> Result<StepOutcome> {
         if max_abs(&self.gradient)? <= self.config.gradient_tolerance {
             return Ok(StepOutcome::Converged);
         }
@@ -152,6 +135,28 @@ impl Lbfgs {
             r = r.add(s.clone().mul_scalar((alpha - beta) as f32));
         }
         Ok(r)
+    }
+}
+
+impl Minimiser for Lbfgs {
+    fn step(&mut self, function: &mut dyn DifferentiableFunction) -> Result<StepOutcome> {
+        self.lbfgs_step(function)
+    }
+
+    fn x(&self) -> &Tensor<1> {
+        &self.x
+    }
+
+    fn value(&self) -> f64 {
+        self.f
+    }
+
+    fn iterations(&self) -> usize {
+        self.iterations
+    }
+
+    fn evaluations(&self) -> usize {
+        self.evaluations
     }
 }
 

@@ -1,17 +1,31 @@
 //! Minimising a differentiable function of one flat tensor. Knows nothing about images or VGG.
 
+pub mod adam;
 pub mod lbfgs;
 pub mod line_search;
 
 use anyhow::{Result, anyhow};
 use burn::tensor::Tensor;
 
+pub use adam::{Adam, AdamConfig};
 pub use lbfgs::{Lbfgs, LbfgsConfig, StepOutcome};
 
 /// A function to minimise, with its gradient.
 pub trait DifferentiableFunction {
     /// f(x) and ∇f(x). A non-finite value is allowed: the optimiser treats it as a failed point.
     fn value_and_gradient(&mut self, x: &Tensor<1>) -> Result<(f64, Tensor<1>)>;
+}
+
+/// An iterative minimiser of one flat tensor (L-BFGS, Adam), driven one step at a time.
+pub trait Minimiser {
+    fn step(&mut self, function: &mut dyn DifferentiableFunction) -> Result<StepOutcome>;
+    /// The current point: the best found for L-BFGS, the latest for Adam.
+    fn x(&self) -> &Tensor<1>;
+    /// f at [`Minimiser::x`].
+    fn value(&self) -> f64;
+    fn iterations(&self) -> usize;
+    /// Function evaluations so far (L-BFGS's line search takes several per iteration).
+    fn evaluations(&self) -> usize;
 }
 
 /// a · b, read back from the device.

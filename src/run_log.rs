@@ -1,0 +1,72 @@
+//! `nst run --log FILE`: everything about a run as one JSON document, written when it ends
+//! (finished, interrupted or failed), for scripts, notebooks and bug reports.
+
+use std::path::Path;
+
+use anyhow::Result;
+use nst::transfer::{RunOptions, RunSummary};
+use serde_json::{Value, json};
+
+use crate::progress::Recorder;
+
+/// Fail before the run, not after it, if `flag`'s file cannot be written where asked.
+pub fn check_path(flag: &str, path: &Path) -> Result<()> {
+    nst::image_io::partial_file_for(path).map(drop).map_err(|e| nst::usage!("{flag}: {e:#}"))
+}
+
+pub fn write(
+    path: &Path,
+    options: &RunOptions,
+    device: &str,
+    recorder: &Recorder,
+    result: &Result<RunSummary>,
+) -> Result<()> {
+    let iterations: Vec<Value> = recorder
+        .iterations
+        .iter()
+        .map(|r| {
+            json!({
+                "iteration": r.iteration,
+                "evaluations": r.evaluations,
+                "loss": r.terms.total(),
+                "content": r.terms.content,
+                "style": r.terms.style,
+                "tv": r.terms.variation,
+                "seconds": r.elapsed.as_secs_f64(),
+                "width": r.width,
+                "height": r.height,
+            })
+        })
+        .collect();
+    let (status, summary) = match result {
+        Ok(s) => (
+            "done",
+            json!({
+                "iterations": s.iterations,
+                "evaluations": s.evaluations,
+                "initial_loss": s.initial_loss,
+                "final_loss": s.final_loss,
+                "seconds": s.elapsed.as_secs_f64(),
+                "width": s.width,
+                "height": s.height,
+                "stopped_early": s.stopped_early,
+            }),
+        ),
+        Err(e) if nst::error::exit_code(e) == 130 => ("interrupted", json!({ "error": format!("{e:#}") })),
+        Err(e) => ("failed", json!({ "error": format!("{e:#}") })),
+    };
+    let log = json!({
+        "nst": env!("CARGO_PKG_VERSION"),
+        "status": status,
+        "content": options.content,
+        "styles": options.styles.iter().map(|(p, w)| json!({ "path": p, "weight": w })).collect::<Vec<_>>(),
+        "output": options.output,
+        "device": device,
+        "recipe": options.recipe,
+        "summary": summary,
+        "notices": recorder.notices,
+        "iterations": iterations,
+    });
+    let text = serde_json::to_vec_pretty(&log)?;
+    nst::image_io::write_atomic(path, &text)
+}

@@ -1,0 +1,212 @@
+//! The artist's controls of `nst run` through the real binary on tiny images, on the CPU:
+//! several styles, style scale, colour preservation, coarse-to-fine, checkpoints, logs, Adam.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // a failed unwrap is a failed test
+
+mod util;
+
+use util::TestDir;
+
+/// `nst run` on the cat in the night-café style at 48 px from seeded noise, plus `args`.
+fn paint(t: &TestDir, out: &str, args: &[&str]) -> util::Run {
+    for name in ["cat.png", "night_cafe.jpg", "starry_night.jpg"] {
+        if !t.path(name).exists() {
+            t.example(name);
+        }
+    }
+    let mut full =
+        vec!["run", "-c", "cat.png", "-o", out, "--device", "cpu", "--init", "noise", "--seed", "3"];
+    for (flag, default) in [("-s", "night_cafe.jpg"), ("--size", "48"), ("-n", "8")] {
+        if !args.contains(&flag) {
+            full.extend([flag, default]);
+        }
+    }
+    full.extend(args);
+    let run = t.nst(&full);
+    run.assert_ok();
+    run
+}
+
+fn rgb(t: &TestDir, name: &str) -> image::RgbImage {
+    image::open(t.path(name)).unwrap_or_else(|e| panic!("{name}: {e}")).to_rgb8()
+}
+
+/// I and Q (YIQ chroma) of a pixel.
+fn chroma(p: &image::Rgb<u8>) -> (f64, f64) {
+    let [r, g, b] = p.0.map(f64::from);
+    (0.596 * r - 0.274 * g - 0.322 * b, 0.211 * r - 0.523 * g + 0.312 * b)
+}
+
+/// Mean |chroma(a) − chroma(b)| over the pixels of two images of one size.
+fn chroma_distance(a: &image::RgbImage, b: &image::RgbImage) -> f64 {
+    let sum: f64 = a
+        .pixels()
+        .zip(b.pixels())
+        .map(|(p, q)| {
+            let ((pi, pq), (qi, qq)) = (chroma(p), chroma(q));
+            (pi - qi).abs() + (pq - qq).abs()
+        })
+        .sum();
+    sum / (a.width() * a.height()) as f64
+}
+
+/// The content photo at the output's size, as nst scales it.
+fn content_at(t: &TestDir, like: &image::RgbImage) -> image::RgbImage {
+    let cat = image::open(t.path("cat.png")).unwrap().to_rgb8();
+    image::imageops::resize(&cat, like.width(), like.height(), image::imageops::FilterType::Lanczos3)
+}
+
+#[test]
+fn two_styles_blended_one_to_zero_equal_the_first_alone() {
+    let t = TestDir::new();
+    paint(&t, "one.png", &["-s", "night_cafe.jpg"]);
+    paint(&t, "blend.png", &["-s", "night_cafe.jpg", "-s", "starry_night.jpg", "--style-blend", "1,0"]);
+    paint(&t, "half.png", &["-s", "night_cafe.jpg", "-s", "starry_night.jpg", "--style-blend", "1,1"]);
+    assert_eq!(rgb(&t, "one.png"), rgb(&t, "blend.png"));
+    assert_ne!(rgb(&t, "one.png"), rgb(&t, "half.png"));
+}
+
+#[test]
+fn luminance_mode_keeps_the_photo_chroma() {
+    let t = TestDir::new();
+    paint(&t, "plain.png", &["-n", "20"]);
+    paint(&t, "lum.png", &["-n", "20", "--preserve-colors", "luminance"]);
+    let (plain, lum) = (rgb(&t, "plain.png"), rgb(&t, "lum.png"));
+    let content = content_at(&t, &lum);
+    let (kept, drifted) = (chroma_distance(&lum, &content), chroma_distance(&plain, &content));
+    assert!(kept < 4.0, "luminance mode moved the chroma by {kept:.1} on average");
+    assert!(kept < drifted / 3.0, "kept {kept:.1} vs {drifted:.1} without preservation");
+}
+
+#[test]
+fn match_mode_paints_in_the_photo_colours() {
+    let t = TestDir::new();
+    paint(&t, "plain.png", &["-n", "20"]);
+    paint(&t, "match.png", &["-n", "20", "--preserve-colors", "match"]);
+    let (plain, matched) = (rgb(&t, "plain.png"), rgb(&t, "match.png"));
+    let content = content_at(&t, &matched);
+    let mean = |img: &image::RgbImage| {
+        let n = (img.width() * img.height()) as f64;
+        [0, 1, 2].map(|c| img.pixels().map(|p| p[c] as f64).sum::<f64>() / n)
+    };
+    let off = |img: &image::RgbImage| {
+        let (m, c) = (mean(img), mean(&content));
+        (0..3).map(|i| (m[i] - c[i]).abs()).sum::<f64>()
+    };
+    assert!(off(&matched) < off(&plain), "match {:.1} vs plain {:.1}", off(&matched), off(&plain));
+}
+
+#[test]
+fn scales_end_at_the_requested_size_and_the_log_shows_each_level() {
+    let t = TestDir::new();
+    paint(&t, "out.png", &["--scales", "2", "--size", "256", "-n", "4", "--log", "run.json"]);
+    assert_eq!(rgb(&t, "out.png").width(), 256);
+    let log: serde_json::Value = serde_json::from_slice(&std::fs::read(t.path("run.json")).unwrap()).unwrap();
+    let widths: Vec<u64> =
+        log["iterations"].as_array().unwrap().iter().map(|i| i["width"].as_u64().unwrap()).collect();
+    // Default iterations per level: 4 at the coarse level, half as many at the fine one.
+    assert_eq!(widths, [128, 128, 128, 128, 256, 256]);
+}
+
+#[test]
+fn checkpoints_appear_every_n_iterations() {
+    let t = TestDir::new();
+    paint(&t, "out.png", &["-n", "6", "--save-every", "2"]);
+    for name in ["out_0002.png", "out_0004.png", "out_0006.png", "out.png"] {
+        assert_eq!(rgb(&t, name).width(), 48, "{name}");
+    }
+    assert!(!t.path("out_0001.png").exists() && !t.path("out_0003.png").exists());
+}
+
+#[test]
+fn the_json_log_and_events_parse_and_the_losses_fall() {
+    let t = TestDir::new();
+    let run = paint(&t, "out.png", &["-n", "10", "--log", "run.json", "--json"]);
+    let events: Vec<serde_json::Value> =
+        run.stdout().lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    assert_eq!(events.len(), 10, "{}", run.stdout());
+    let log: serde_json::Value = serde_json::from_slice(&std::fs::read(t.path("run.json")).unwrap()).unwrap();
+    assert_eq!(log["status"], "done");
+    assert_eq!(log["recipe"]["size"], 48);
+    assert_eq!(log["recipe"]["layers"]["relu4_2"]["content"], 1.0);
+    assert!(log["device"].as_str().unwrap().starts_with("CPU"));
+    let losses: Vec<f64> =
+        log["iterations"].as_array().unwrap().iter().map(|i| i["loss"].as_f64().unwrap()).collect();
+    assert_eq!(losses.len(), 10);
+    assert!(losses.windows(2).all(|w| w[1] <= w[0]), "L-BFGS losses rise: {losses:?}");
+    assert!(
+        log["summary"]["final_loss"].as_f64().unwrap() < log["summary"]["initial_loss"].as_f64().unwrap()
+    );
+}
+
+#[test]
+fn adam_lowers_the_loss_too() {
+    let t = TestDir::new();
+    let run = paint(&t, "out.png", &["-n", "30", "--optimizer", "adam", "--lr", "4"]);
+    let (first, last) = util::losses(&run.stderr());
+    assert!(last < first / 2.0, "Adam took the loss only from {first} to {last}");
+}
+
+#[test]
+fn style_scale_changes_the_strokes_and_is_checked() {
+    let t = TestDir::new();
+    paint(&t, "one.png", &[]);
+    paint(&t, "half.png", &["--style-scale", "0.5"]);
+    assert_ne!(rgb(&t, "one.png"), rgb(&t, "half.png"));
+    let too_small =
+        t.nst(&["run", "-c", "cat.png", "-s", "night_cafe.jpg", "--size", "48", "--style-scale", "0.1"]);
+    too_small.assert_fails(2, "--style-scale 0.1");
+    let too_coarse =
+        t.nst(&["run", "-c", "cat.png", "-s", "night_cafe.jpg", "--size", "256", "--scales", "3"]);
+    too_coarse.assert_fails(2, "scales = 3 at size = 256: the coarsest level would be 64 px");
+}
+
+#[test]
+fn every_control_works_in_one_command() {
+    let t = TestDir::new();
+    let run = paint(
+        &t,
+        "all.png",
+        &[
+            "-s",
+            "night_cafe.jpg",
+            "-s",
+            "starry_night.jpg",
+            "--style-blend",
+            "0.6,0.4",
+            "--style-scale",
+            "0.8",
+            "--preserve-colors",
+            "luminance",
+            "--scales",
+            "2",
+            "--size",
+            "256",
+            "-n",
+            "4",
+            "--save-every",
+            "4",
+            "--log",
+            "all.json",
+            "--json",
+            "--sheet",
+            "sheet.png",
+        ],
+    );
+    assert!(!run.stdout().is_empty());
+    assert_eq!(rgb(&t, "all.png").width(), 256);
+    assert!(rgb(&t, "sheet.png").width() > 3 * 128, "content | 2 styles | result side by side");
+    assert!(t.path("all_0004.png").exists() && t.path("all.json").exists());
+}
+
+#[test]
+fn features_draws_a_row_per_layer_and_names_a_bad_one() {
+    let t = TestDir::new();
+    t.example("cat.png");
+    let base = ["features", "-i", "cat.png", "--count", "4", "--size", "64", "--device", "cpu"];
+    t.nst(&[&base[..], &["--layers", "relu1_1,relu3_1", "-o", "grid.png"]].concat()).assert_ok();
+    let grid = rgb(&t, "grid.png");
+    // A label column, then four 96 px tiles a row, 4 px apart; two rows.
+    assert_eq!((grid.width(), grid.height()), (120 + 4 * 100 + 4, 2 * 100 + 4));
+    t.nst(&[&base[..], &["--layers", "relu9_9", "-o", "bad.png"]].concat()).assert_fails(2, "relu9_9");
+    assert!(!t.path("bad.png").exists());
+}
