@@ -303,3 +303,60 @@ fn gpu_requested_where_there_is_none() {
     auto.assert_ok();
     assert!(auto.stderr().contains("running on the CPU"), "{}", auto.stderr());
 }
+
+/// A CMYK JPEG (made with Pillow from cat.png; see tests/fixtures/README.md) is read in its
+/// real colours, not inverted, and painted.
+#[test]
+fn cmyk_jpeg_is_read_in_its_colours() {
+    let t = TestDir::new();
+    let fixture = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/cat_cmyk.jpg");
+    let cmyk = image::open(&fixture).unwrap().to_rgb8();
+    let cat = image::open(t.example("cat.png")).unwrap().to_rgb8();
+    let cat =
+        image::imageops::resize(&cat, cmyk.width(), cmyk.height(), image::imageops::FilterType::Triangle);
+    let total: u64 =
+        cmyk.pixels().zip(cat.pixels()).flat_map(|(a, b)| (0..3).map(|c| a[c].abs_diff(b[c]) as u64)).sum();
+    let mean_diff = total as f64 / (3 * cmyk.width() * cmyk.height()) as f64;
+    assert!(mean_diff < 20.0, "CMYK decoded {mean_diff:.1} levels away from the photo on average");
+    t.example("night_cafe.jpg");
+    let content = fixture.to_str().unwrap();
+    t.nst(&[
+        "run",
+        "-c",
+        content,
+        "-s",
+        "night_cafe.jpg",
+        "-o",
+        "out.png",
+        "--size",
+        "32",
+        "-n",
+        "1",
+        "--device",
+        "cpu",
+    ])
+    .assert_ok();
+    assert_eq!(image::open(t.path("out.png")).unwrap().width(), 32);
+}
+
+/// A write that fails part-way — the file-size limit stands in for a full disk — is an error
+/// naming the output, and leaves neither the output nor a temporary file behind.
+#[test]
+fn a_failed_write_leaves_no_file() {
+    let t = TestDir::new();
+    t.example("cat.png");
+    t.example("night_cafe.jpg");
+    let nst = env!("CARGO_BIN_EXE_nst");
+    let script = format!(
+        "trap '' XFSZ; ulimit -f 2; exec '{nst}' run -c cat.png -s night_cafe.jpg -o out.png \
+         --size 64 -n 1 --init noise --device cpu"
+    );
+    let output =
+        std::process::Command::new("bash").args(["-c", &script]).current_dir(t.dir.path()).output().unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("out.png: cannot write"), "{stderr}");
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    assert!(!t.path("out.png").exists());
+    assert!(partial_files(&t).is_empty(), "{:?}", partial_files(&t));
+}

@@ -108,4 +108,26 @@ mod tests {
         }
         assert!(adam.value() < 1e-4, "f = {}", adam.value());
     }
+
+    #[test]
+    fn a_nan_loss_keeps_the_last_good_point() {
+        struct NanAfter(usize);
+        impl DifferentiableFunction for NanAfter {
+            fn value_and_gradient(&mut self, x: &Tensor<1>) -> Result<(f64, Tensor<1>)> {
+                let (f, g) = Bowl.value_and_gradient(x)?;
+                self.0 = self.0.saturating_sub(1);
+                Ok(if self.0 == 0 { (f64::NAN, g) } else { (f, g) })
+            }
+        }
+        let device = Device::flex();
+        let mut f = NanAfter(4); // the start and two steps are good, the third step is NaN
+        let mut adam = Adam::new(AdamConfig::default(), &mut f, Tensor::<1>::zeros([2], &device)).unwrap();
+        assert_eq!(adam.step(&mut f).unwrap(), StepOutcome::Improved);
+        assert_eq!(adam.step(&mut f).unwrap(), StepOutcome::Improved);
+        let (good, iterations) = (adam.value(), adam.iterations());
+        assert_eq!(adam.step(&mut f).unwrap(), StepOutcome::LineSearchFailed);
+        assert_eq!((adam.value(), adam.iterations()), (good, iterations));
+        let x: Vec<f32> = adam.x().clone().into_data().try_to_vec().unwrap();
+        assert!(x.iter().all(|v| v.is_finite()));
+    }
 }

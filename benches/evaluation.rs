@@ -1,0 +1,89 @@
+//! The cost of style transfer on the CPU: one loss + gradient evaluation of the default recipe
+//! at several sizes, and the time to the first iteration (weights + targets).
+//!
+//! ```text
+//! cargo bench --bench evaluation -- [--sizes 128,256,512] [--evaluations 10] [--json]
+//! ```
+//! Prints the median seconds per evaluation, the time to first iteration and the peak memory
+//! (VmHWM) per size; `--json` prints one JSON line per size (benches/compare_pytorch.py reads it).
+#![allow(clippy::unwrap_used, clippy::expect_used)] // a benchmark that fails should stop loudly
+
+use std::path::Path;
+use std::time::Instant;
+
+use burn::tensor::{Tensor, TensorData};
+use nst::Recipe;
+use nst::device::ComputeDevice;
+use nst::image_io::{fit, load, to_planar};
+use nst::loss::{Objective, StyleGrams};
+use nst::model::{Vgg19, weights};
+
+fn arg<T: std::str::FromStr>(args: &[String], flag: &str) -> Option<T> {
+    args.iter().position(|a| a == flag).and_then(|i| args.get(i + 1)).and_then(|v| v.parse().ok())
+}
+
+fn peak_rss_mb() -> f64 {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    let line = status.lines().find(|l| l.starts_with("VmHWM:")).unwrap_or("VmHWM: 0 kB");
+    line.split_whitespace().nth(1).and_then(|v| v.parse::<f64>().ok()).unwrap_or(0.0) / 1024.0
+}
+
+fn main() {
+    let args: Vec<String> = std::env::args().collect();
+    let sizes: Vec<u32> = arg::<String>(&args, "--sizes")
+        .unwrap_or_else(|| "128,256,512".into())
+        .split(',')
+        .map(|s| s.parse().expect("--sizes: numbers"))
+        .collect();
+    let evaluations: usize = arg(&args, "--evaluations").unwrap_or(10);
+    let json = args.iter().any(|a| a == "--json");
+    let examples = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples");
+    let device = ComputeDevice::cpu();
+    let recipe = Recipe::default();
+    let layers: Vec<usize> = recipe.resolved_layers().iter().map(|l| l.index).collect();
+    let deepest = *layers.iter().max().unwrap();
+    if !json {
+        println!("{}; default recipe; median of {evaluations} evaluations", device.description);
+        println!("{:>6} {:>12} {:>12} {:>10} {:>10}", "size", "s/eval", "first iter", "load s", "peak MB");
+    }
+    for size in sizes {
+        let started = Instant::now();
+        let model = Vgg19::new(weights::load(None, deepest).unwrap(), recipe.pooling, &device.device);
+        let loaded = started.elapsed().as_secs_f64();
+        let tensor = |name: &str| {
+            let image = load(&examples.join(name), name).unwrap();
+            let (w, h) = fit(image.width(), image.height(), size);
+            let planar = to_planar(&image, w, h);
+            Tensor::<4>::from_data(
+                TensorData::new(planar.data, [1, 3, h as usize, w as usize]),
+                &device.device,
+            )
+        };
+        let content = tensor("castle.jpg");
+        let grams = StyleGrams::new(&model, &recipe, &[(tensor("starry_night.jpg"), 1.0)]);
+        let shape = content.dims();
+        let mut objective = Objective::new(model, &recipe, content.clone(), &grams);
+        let x = content.reshape([shape.iter().product::<usize>()]);
+        objective.evaluate(&x).unwrap();
+        let first_iteration = started.elapsed().as_secs_f64();
+        let mut times: Vec<f64> = (0..evaluations)
+            .map(|_| {
+                let t = Instant::now();
+                objective.evaluate(&x).unwrap();
+                t.elapsed().as_secs_f64()
+            })
+            .collect();
+        times.sort_by(f64::total_cmp);
+        let median = times[times.len() / 2];
+        let peak = peak_rss_mb();
+        if json {
+            println!(
+                "{{\"size\": {size}, \"width\": {}, \"height\": {}, \"seconds_per_evaluation\": {median}, \
+                 \"first_iteration_seconds\": {first_iteration}, \"load_seconds\": {loaded}, \"peak_mb\": {peak}}}",
+                shape[3], shape[2]
+            );
+        } else {
+            println!("{size:>6} {median:>12.4} {first_iteration:>12.3} {loaded:>10.3} {peak:>10.0}");
+        }
+    }
+}
