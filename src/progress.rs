@@ -83,6 +83,21 @@ impl Progress for Bar {
     }
 }
 
+/// One iteration as JSON, the same for `--json` events and the `--log` file.
+pub fn iteration_json(r: &IterationReport) -> serde_json::Value {
+    serde_json::json!({
+        "iteration": r.iteration,
+        "evaluations": r.evaluations,
+        "loss": r.terms.total(),
+        "content": r.terms.content,
+        "style": r.terms.style,
+        "tv": r.terms.variation,
+        "seconds": r.elapsed.as_secs_f64(),
+        "width": r.width,
+        "height": r.height,
+    })
+}
+
 /// `nst run --json`: one JSON object per iteration on stdout; notices stay on stderr.
 pub struct JsonLines {
     quiet: bool,
@@ -105,17 +120,9 @@ impl Progress for JsonLines {
     fn start(&mut self, _: usize) {}
 
     fn iteration(&mut self, r: &IterationReport) {
-        let event = serde_json::json!({
-            "event": "iteration",
-            "iteration": r.iteration,
-            "iterations": r.iterations,
-            "evaluations": r.evaluations,
-            "loss": r.terms.total(),
-            "content": r.terms.content,
-            "style": r.terms.style,
-            "tv": r.terms.variation,
-            "seconds": r.elapsed.as_secs_f64(),
-        });
+        let mut event = iteration_json(r);
+        event["event"] = "iteration".into();
+        event["iterations"] = r.iterations.into();
         println!("{event}");
     }
 

@@ -7,7 +7,7 @@ use anyhow::Result;
 use nst::transfer::{RunOptions, RunSummary};
 use serde_json::{Value, json};
 
-use crate::progress::Recorder;
+use crate::progress::{Recorder, iteration_json};
 
 /// Fail before the run, not after it, if `flag`'s file cannot be written where asked.
 pub fn check_path(flag: &str, path: &Path) -> Result<()> {
@@ -21,23 +21,7 @@ pub fn write(
     recorder: &Recorder,
     result: &Result<RunSummary>,
 ) -> Result<()> {
-    let iterations: Vec<Value> = recorder
-        .iterations
-        .iter()
-        .map(|r| {
-            json!({
-                "iteration": r.iteration,
-                "evaluations": r.evaluations,
-                "loss": r.terms.total(),
-                "content": r.terms.content,
-                "style": r.terms.style,
-                "tv": r.terms.variation,
-                "seconds": r.elapsed.as_secs_f64(),
-                "width": r.width,
-                "height": r.height,
-            })
-        })
-        .collect();
+    let iterations: Vec<Value> = recorder.iterations.iter().map(iteration_json).collect();
     let (status, summary) = match result {
         Ok(s) => (
             "done",
