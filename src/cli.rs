@@ -143,7 +143,8 @@ pub struct PaintArgs {
     /// Override the recipe's variation (smoothness) weight.
     #[arg(long, value_name = "W")]
     pub tv_weight: Option<f64>,
-    /// L-BFGS iterations [recipe default: 500].
+    /// Iterations (with --scales: at the coarsest level, half as many at each finer one)
+    /// [recipe default: 500].
     #[arg(long, short = 'n', value_name = "N")]
     pub iterations: Option<usize>,
     /// L-BFGS history size [recipe default: 10].
