@@ -30,7 +30,12 @@ pub fn load(path: &Path, what: &str) -> Result<DynamicImage> {
         return Err(usage!("{name}: {what} is a directory, not an image"));
     }
     let bytes = std::fs::read(path).map_err(|e| usage!("{name}: cannot read {what}: {e}"))?;
-    let mut reader = ImageReader::new(std::io::Cursor::new(bytes.as_slice()))
+    decode(&bytes, &name.to_string(), what)
+}
+
+/// Decode an image file's `bytes`; `name` (its path) and `what` label the errors.
+pub fn decode(bytes: &[u8], name: &str, what: &str) -> Result<DynamicImage> {
+    let mut reader = ImageReader::new(std::io::Cursor::new(bytes))
         .with_guessed_format()
         .map_err(|e| usage!("{name}: cannot read {what}: {e}"))?;
     let mut limits = Limits::default();
@@ -41,7 +46,7 @@ pub fn load(path: &Path, what: &str) -> Result<DynamicImage> {
     if reader.format().is_none() {
         return Err(usage!("{name}: {what} is not an image in a format nst reads"));
     }
-    if reader.format() == Some(ImageFormat::Jpeg) && !has_jpeg_end(&bytes) {
+    if reader.format() == Some(ImageFormat::Jpeg) && !has_jpeg_end(bytes) {
         return Err(usage!("{name}: {what} is a truncated JPEG (no end-of-image marker)"));
     }
     let image =

@@ -13,6 +13,8 @@ pub mod device;
 pub mod draw;
 pub mod error;
 pub mod features;
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod image_io;
 mod inputs;
 pub mod jobs;
