@@ -64,8 +64,7 @@ impl Painter {
     }
 
     fn with_model(model: Vgg19, recipe: &Recipe, styles: Styles, device: &ComputeDevice) -> Self {
-        let images: Vec<_> = styles.images.iter().map(|(image, w)| (image.clone(), *w)).collect();
-        let grams = grams_of(&model, recipe, &images, &device.device);
+        let grams = grams_of(&model, recipe, &styles.images, &device.device);
         Painter { model, grams, recipe: recipe.clone(), device: device.clone(), styles }
     }
 
