@@ -9,6 +9,7 @@
 //!   (tests/wgpu.rs) compares the objective's gradient on wgpu with the CPU's.
 
 use std::future::Future;
+use std::path::PathBuf;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::pin::pin;
 use std::sync::Mutex;
@@ -123,6 +124,7 @@ pub fn init_adapter(adapter: &Adapter) -> Result<ComputeDevice> {
     if let Some((_, device)) = started.iter().find(|(k, _)| *k == key) {
         return Ok(ComputeDevice { device: device.clone(), description: adapter.describe(), is_gpu: true });
     }
+    persist_gpu_caches();
     let init = || -> Result<Device> {
         let device = Device::wgpu_options()
             .device_kind(adapter.kind.clone())
@@ -192,4 +194,29 @@ fn block_on<F: Future>(future: F) -> F::Output {
         }
         std::thread::yield_now();
     }
+}
+
+/// Where autotune results are kept between runs: `$NST_CACHE_DIR`, else
+/// `$XDG_CACHE_HOME/nst`, else `~/.cache/nst`; `None` when none of these is set.
+pub fn gpu_cache_dir() -> Option<PathBuf> {
+    let env = |name| std::env::var_os(name).filter(|v| !v.is_empty()).map(PathBuf::from);
+    env("NST_CACHE_DIR")
+        .or_else(|| env("XDG_CACHE_HOME").map(|d| d.join("nst")))
+        .or_else(|| env("HOME").map(|d| d.join(".cache").join("nst")))
+}
+
+/// A first run on a GPU times several versions of the big kernels for its shapes (autotune);
+/// the winners are kept on disk so the next run skips that. cubecl's default keeps them in the
+/// `target/` of whatever Cargo project the user stands in, so they go to [`gpu_cache_dir`]
+/// instead. A `cubecl.toml` and `CUBECL_*` variables are still read. (Compiled kernels are
+/// not kept: cubecl caches only its SPIR-V kernels, and those crashed lavapipe.)
+fn persist_gpu_caches() {
+    use burn::cubecl::config::cache::CacheConfig;
+    use burn::cubecl::config::{CubeClRuntimeConfig, RuntimeConfig};
+    let mut config = CubeClRuntimeConfig::from_current_dir().override_from_env();
+    if let Some(dir) = gpu_cache_dir() {
+        config.environment.path = CacheConfig::Directory(dir);
+    }
+    // Refused when the configuration was already read (a second device): keep that one.
+    let _ = CubeClRuntimeConfig::try_set(config);
 }

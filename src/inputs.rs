@@ -46,7 +46,7 @@ pub fn prepare_styles(recipe: &Recipe, styles: &[(PathBuf, f64)]) -> Result<Styl
             (None, Some(scale)) => format!("--style-scale {scale}"),
             (None, None) => format!("--size {}", recipe.size),
         };
-        // No `--scales` check here: every level paints with the full-size painting's Grams.
+        // No `--scales` check: coarse levels never shrink the painting below 128 px.
         check_size(w, h, recipe).map_err(|e| usage!("{}: {flag}: {e}", path.display()))?;
         check_host_memory(w, h, recipe).map_err(|e| usage!("{}: {flag}: {e}", path.display()))?;
         images.push((image_io::to_planar(&style, w, h), weight / total));

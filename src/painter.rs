@@ -9,7 +9,7 @@ use anyhow::{Result, anyhow};
 use burn::tensor::{Device, Tensor, TensorData};
 
 use crate::colour::{self, PreserveColors};
-use crate::config::{OptimizerKind, Recipe};
+use crate::config::{MIN_LEVEL_SIDE, OptimizerKind, Recipe};
 use crate::device::ComputeDevice;
 use crate::error::Interrupted;
 use crate::image_io::{self, Planar};
@@ -157,7 +157,8 @@ impl Painter {
             PreserveColors::Luminance => (colour::grey(photo, None), colour::grey(&start, None)),
             _ => (photo.clone(), start),
         };
-        let grams = self.grams_for(photo);
+        let level_scale = photo.width.max(photo.height) as f64 / outputs.photo.width.max(outputs.photo.height) as f64;
+        let grams = self.grams_for(photo, level_scale);
         let mut objective = Objective::new(self.model.clone(), recipe, to_tensor(&loss_photo, dev), &grams);
         let (w, h) = (photo.width, photo.height);
         let x0 = Tensor::<1>::from_data(TensorData::new(start.data, [w * h * 3]), dev);
@@ -236,12 +237,12 @@ impl Painter {
         })
     }
 
-    /// The style Grams for painting `photo`: the precomputed ones unless colour preservation
-    /// makes the styles depend on the photo. Coarse levels use the full-size painting too: a
-    /// painting shrunk with the level gives deep layers so few positions that their Gram
-    /// matrices hold its layout (seen: the coarse level copied Starry Night's cypress and moon).
-    fn grams_for(&self, photo: &Planar) -> StyleGrams {
-        if self.recipe.preserve_colors == PreserveColors::None {
+    /// The style Grams for painting `photo` at `level_scale` × the output size. The painting
+    /// shrinks with the level so that its strokes keep their size relative to the picture (at
+    /// 512 px Grams a 256 px level painted strokes twice as big and washed the photo out), but
+    /// never below [`MIN_LEVEL_SIDE`]: smaller, the deep layers' Grams copy its layout.
+    fn grams_for(&self, photo: &Planar, level_scale: f64) -> StyleGrams {
+        if self.recipe.preserve_colors == PreserveColors::None && level_scale == 1.0 {
             return self.grams.clone();
         }
         let styles: Vec<_> = self
@@ -249,9 +250,11 @@ impl Painter {
             .images
             .iter()
             .map(|(style, weight)| {
+                let style = shrunk_for_level(style, level_scale);
                 let adapted = match self.recipe.preserve_colors {
-                    PreserveColors::Luminance => colour::grey(style, Some(photo)),
-                    _ => colour::match_colours(style, photo),
+                    PreserveColors::None => style,
+                    PreserveColors::Luminance => colour::grey(&style, Some(photo)),
+                    PreserveColors::Match => colour::match_colours(&style, photo),
                 };
                 (adapted, *weight)
             })
@@ -282,6 +285,17 @@ struct LevelResult {
     stopped_early: Option<String>,
 }
 
+/// `style` scaled by `scale` (≤ 1), its longer side kept at [`MIN_LEVEL_SIDE`] or more.
+fn shrunk_for_level(style: &Planar, scale: f64) -> Planar {
+    let longer = style.width.max(style.height) as f64;
+    let scale = scale.max((MIN_LEVEL_SIDE as f64 / longer).min(1.0));
+    if scale >= 1.0 {
+        return style.clone();
+    }
+    let side = |n: usize| ((n as f64 * scale).round() as usize).max(1);
+    style.resized(side(style.width), side(style.height))
+}
+
 fn grams_of(model: &Vgg19, recipe: &Recipe, styles: &[(Planar, f64)], device: &Device) -> StyleGrams {
     let tensors: Vec<_> = styles.iter().map(|(image, w)| (to_tensor(image, device), *w)).collect();
     StyleGrams::new(model, recipe, &tensors)
@@ -306,4 +320,25 @@ fn from_tensor(x: &Tensor<1>, width: usize, height: usize) -> Result<Planar> {
         .try_to_vec::<f32>()
         .map_err(|e| anyhow!("reading the image back: {e:?}"))?;
     Ok(Planar { width, height, data })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn blank(width: usize, height: usize) -> Planar {
+        Planar { width, height, data: vec![0.0; width * height * 3] }
+    }
+
+    #[test]
+    fn a_coarse_level_shrinks_the_painting_but_not_below_the_minimum_side() {
+        let half = shrunk_for_level(&blank(600, 400), 0.5);
+        assert_eq!((half.width, half.height), (300, 200));
+        let floor = shrunk_for_level(&blank(600, 400), 0.125);
+        assert_eq!((floor.width, floor.height), (MIN_LEVEL_SIDE as usize, 85));
+        let small = shrunk_for_level(&blank(100, 50), 0.5);
+        assert_eq!((small.width, small.height), (100, 50), "already under the minimum: kept");
+        let full = shrunk_for_level(&blank(600, 400), 1.0);
+        assert_eq!((full.width, full.height), (600, 400));
+    }
 }

@@ -75,3 +75,36 @@ fn short_run_completes_on_wgpu() {
     let out = image::open(dir.path().join("out.png")).unwrap();
     assert_eq!(out.width(), 24);
 }
+
+/// The first GPU run autotunes its kernels; the results land in `NST_CACHE_DIR` so the next
+/// run skips that. Timings are printed, not asserted (they belong to benchmarks).
+#[test]
+fn gpu_runs_keep_autotune_results_on_disk() {
+    let dir = tempfile::tempdir().unwrap();
+    let cache = dir.path().join("cache");
+    let examples = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("examples");
+    let run = |output: &str| {
+        let started = std::time::Instant::now();
+        let status = std::process::Command::new(env!("CARGO_BIN_EXE_nst"))
+            .args(["run", "--device", "gpu", "--size", "24", "--iterations", "2", "--quiet"])
+            .arg("--content")
+            .arg(examples.join("cat.png"))
+            .arg("--style")
+            .arg(examples.join("night_cafe.jpg"))
+            .arg("--output")
+            .arg(dir.path().join(output))
+            .env("NST_CACHE_DIR", &cache)
+            .status()
+            .unwrap();
+        assert!(status.success(), "nst run --device gpu failed");
+        started.elapsed().as_secs_f64()
+    };
+    let first = run("first.png");
+    let stored: u64 = std::fs::read_dir(&cache)
+        .unwrap_or_else(|e| panic!("no cache folder {}: {e}", cache.display()))
+        .map(|entry| entry.unwrap().metadata().unwrap().len())
+        .sum();
+    assert!(stored > 0, "the cache folder {} is empty after a GPU run", cache.display());
+    let second = run("second.png");
+    eprintln!("GPU run with an empty cache: {first:.1} s; again with it: {second:.1} s ({stored} bytes)");
+}

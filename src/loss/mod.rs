@@ -87,14 +87,15 @@ impl Objective {
         let layers = recipe.resolved_layers();
         let wanted: Vec<usize> = layers.iter().map(|l| l.index).collect();
         let shape = content.dims();
-        let content_acts = model.forward(content, &wanted);
+        // Only the content layers: the photo's pass then stops at relu4_2, not relu5_1.
+        let content_layers: Vec<usize> = layers.iter().filter(|l| l.content > 0.0).map(|l| l.index).collect();
+        let mut content_acts = model.forward(content, &content_layers).into_iter();
         let targets = layers
             .iter()
-            .zip(content_acts)
             .zip(styles.0.iter().cloned())
-            .map(|((layer, act), style_gram)| LayerTarget {
+            .map(|(layer, style_gram)| LayerTarget {
                 layer: *layer,
-                content: (layer.content > 0.0).then_some(act),
+                content: if layer.content > 0.0 { content_acts.next() } else { None },
                 style_gram: style_gram.filter(|_| layer.style > 0.0),
             })
             .collect();

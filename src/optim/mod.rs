@@ -41,11 +41,6 @@ pub fn max_abs(a: &Tensor<1>) -> Result<f64> {
 }
 
 /// Σ |a_i|, read back from the device.
-pub fn sum_abs(a: &Tensor<1>) -> Result<f64> {
-    let v: f32 = a.clone().abs().sum().try_into_scalar().map_err(|e| anyhow!("{e:?}"))?;
-    Ok(v as f64)
-}
-
 /// Tells when a loss has stopped improving: less than `min_relative` over `window` steps.
 #[derive(Debug, Clone)]
 pub struct StallDetector {
