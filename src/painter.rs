@@ -112,7 +112,7 @@ impl Painter {
             let level_photo =
                 if (w, h) == (photo.width, photo.height) { photo.clone() } else { photo.resized(w, h) };
             let start = match (current.take(), &content.init) {
-                (Some(previous), _) => previous.resized(w, h),
+                (Some(previous), _) => with_photo_detail(&previous, &level_photo),
                 (None, Some(file)) => file.resized(w, h),
                 (None, None) if recipe.init == Init::Noise => noise(w, h, recipe.seed),
                 (None, None) => level_photo.clone(),
@@ -285,6 +285,19 @@ struct LevelResult {
     stopped_early: Option<String>,
 }
 
+/// The previous level's result upscaled to `photo`'s size, plus the photo's detail that the
+/// coarse level could not hold (photo − photo blurred to the coarse size): a plain upscale is
+/// so smooth that the fine level started with a style loss as high as from scratch.
+fn with_photo_detail(previous: &Planar, photo: &Planar) -> Planar {
+    let (w, h) = (photo.width, photo.height);
+    let mut start = previous.resized(w, h);
+    let blurred = photo.resized(previous.width, previous.height).resized(w, h);
+    for ((s, p), b) in start.data.iter_mut().zip(&photo.data).zip(&blurred.data) {
+        *s = (*s + p - b).clamp(0.0, 255.0);
+    }
+    start
+}
+
 /// `style` scaled by `scale` (≤ 1), its longer side kept at [`MIN_LEVEL_SIDE`] or more.
 fn shrunk_for_level(style: &Planar, scale: f64) -> Planar {
     let longer = style.width.max(style.height) as f64;
@@ -340,5 +353,21 @@ mod tests {
         assert_eq!((small.width, small.height), (100, 50), "already under the minimum: kept");
         let full = shrunk_for_level(&blank(600, 400), 1.0);
         assert_eq!((full.width, full.height), (600, 400));
+    }
+
+    #[test]
+    fn a_coarse_result_gets_the_photos_fine_detail_back() {
+        let (w, h) = (40, 30);
+        let data = (0..w * h * 3).map(|i| ((i * 37) % 256) as f32).collect();
+        let photo = Planar { width: w, height: h, data };
+        // A coarse level that painted nothing: the photo shrunk. Its start is the photo again.
+        let start = with_photo_detail(&photo.resized(20, 15), &photo);
+        assert_eq!((start.width, start.height), (w, h));
+        let worst = start.data.iter().zip(&photo.data).map(|(a, b)| (a - b).abs()).fold(0.0, f32::max);
+        assert!(worst < 0.01, "differs from the photo by {worst}");
+        // What the coarse level painted survives the upscale.
+        let painted = with_photo_detail(&blank(20, 15), &photo);
+        let mean = |p: &Planar| p.data.iter().sum::<f32>() / p.data.len() as f32;
+        assert!(mean(&painted) < mean(&photo) * 0.5, "the coarse result was replaced by the photo");
     }
 }
