@@ -9,8 +9,8 @@
 //!   (tests/wgpu.rs) compares the objective's gradient on wgpu with the CPU's.
 
 use std::future::Future;
-use std::path::PathBuf;
 use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::path::PathBuf;
 use std::pin::pin;
 use std::sync::Mutex;
 use std::task::{Context as TaskContext, Poll, Waker};

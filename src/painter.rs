@@ -157,7 +157,8 @@ impl Painter {
             PreserveColors::Luminance => (colour::grey(photo, None), colour::grey(&start, None)),
             _ => (photo.clone(), start),
         };
-        let level_scale = photo.width.max(photo.height) as f64 / outputs.photo.width.max(outputs.photo.height) as f64;
+        let level_scale =
+            photo.width.max(photo.height) as f64 / outputs.photo.width.max(outputs.photo.height) as f64;
         let grams = self.grams_for(photo, level_scale);
         let mut objective = Objective::new(self.model.clone(), recipe, to_tensor(&loss_photo, dev), &grams);
         let (w, h) = (photo.width, photo.height);
