@@ -22,8 +22,9 @@ use crate::transfer::{Init, IterationReport, Progress, RunSummary, noise};
 /// VGG19 on a device with the style targets of one set of styles.
 pub struct Painter {
     model: Vgg19,
-    /// The styles' Grams at full size in their own colours, the common case, computed once.
-    grams: StyleGrams,
+    /// The styles' Grams in their own colours for each level's longer side (painting shrunk in
+    /// step), the common case, computed once for every photo.
+    level_grams: Vec<(u32, StyleGrams)>,
     recipe: Recipe,
     device: ComputeDevice,
     styles: Styles,
@@ -64,8 +65,18 @@ impl Painter {
     }
 
     fn with_model(model: Vgg19, recipe: &Recipe, styles: Styles, device: &ComputeDevice) -> Self {
-        let grams = grams_of(&model, recipe, &styles.images, &device.device);
-        Painter { model, grams, recipe: recipe.clone(), device: device.clone(), styles }
+        let level_grams = if recipe.preserve_colors == PreserveColors::None {
+            let grams_at = |side: u32| {
+                let scale = side as f64 / recipe.size as f64;
+                let shrunk: Vec<_> =
+                    styles.images.iter().map(|(s, w)| (shrunk_for_level(s, scale), *w)).collect();
+                grams_of(&model, recipe, &shrunk, &device.device)
+            };
+            recipe.levels().into_iter().map(|(side, _)| (side, grams_at(side))).collect()
+        } else {
+            Vec::new() // they depend on the photo: made per photo by `grams_for`
+        };
+        Painter { model, level_grams, recipe: recipe.clone(), device: device.clone(), styles }
     }
 
     /// The styles this painter paints in.
@@ -157,9 +168,7 @@ impl Painter {
             PreserveColors::Luminance => (colour::grey(photo, None), colour::grey(&start, None)),
             _ => (photo.clone(), start),
         };
-        let level_scale =
-            photo.width.max(photo.height) as f64 / outputs.photo.width.max(outputs.photo.height) as f64;
-        let grams = self.grams_for(photo, level_scale);
+        let grams = self.grams_for(photo);
         let mut objective = Objective::new(self.model.clone(), recipe, to_tensor(&loss_photo, dev), &grams);
         let (w, h) = (photo.width, photo.height);
         let x0 = Tensor::<1>::from_data(TensorData::new(start.data, [w * h * 3]), dev);
@@ -238,14 +247,16 @@ impl Painter {
         })
     }
 
-    /// The style Grams for painting `photo` at `level_scale` × the output size. The painting
+    /// The style Grams for painting `photo`, the content at one level's size. The painting
     /// shrinks with the level so that its strokes keep their size relative to the picture (at
     /// 512 px Grams a 256 px level painted strokes twice as big and washed the photo out), but
     /// never below [`MIN_LEVEL_SIDE`]: smaller, the deep layers' Grams copy its layout.
-    fn grams_for(&self, photo: &Planar, level_scale: f64) -> StyleGrams {
-        if self.recipe.preserve_colors == PreserveColors::None && level_scale == 1.0 {
-            return self.grams.clone();
+    fn grams_for(&self, photo: &Planar) -> StyleGrams {
+        let side = photo.width.max(photo.height) as u32;
+        if let Some((_, grams)) = self.level_grams.iter().find(|(level_side, _)| *level_side == side) {
+            return grams.clone();
         }
+        let level_scale = side as f64 / self.recipe.size as f64;
         let styles: Vec<_> = self
             .styles
             .images

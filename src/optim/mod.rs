@@ -40,7 +40,6 @@ pub fn max_abs(a: &Tensor<1>) -> Result<f64> {
     Ok(v as f64)
 }
 
-/// Σ |a_i|, read back from the device.
 /// Tells when a loss has stopped improving: less than `min_relative` over `window` steps.
 #[derive(Debug, Clone)]
 pub struct StallDetector {
