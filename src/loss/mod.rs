@@ -46,6 +46,9 @@ pub struct Objective {
     wanted: Vec<usize>,
     /// Shape of the image being optimised, `[1, 3, H, W]`.
     shape: [usize; 4],
+    /// The photo, until its content-layer activations are known. Runs usually start from the
+    /// photo, so the first evaluation's own forward pass supplies them: one pass saved.
+    pending_photo: Option<Tensor<4>>,
     /// Terms of recent evaluations with their totals: the optimiser reports only a total, and
     /// the accepted point is not always the last one evaluated.
     recent: std::collections::VecDeque<LossTerms>,
@@ -87,19 +90,49 @@ impl Objective {
         let layers = recipe.resolved_layers();
         let wanted: Vec<usize> = layers.iter().map(|l| l.index).collect();
         let shape = content.dims();
-        // Only the content layers: the photo's pass then stops at relu4_2, not relu5_1.
-        let content_layers: Vec<usize> = layers.iter().filter(|l| l.content > 0.0).map(|l| l.index).collect();
-        let mut content_acts = model.forward(content, &content_layers).into_iter();
         let targets = layers
             .iter()
             .zip(styles.0.iter().cloned())
             .map(|(layer, style_gram)| LayerTarget {
                 layer: *layer,
-                content: if layer.content > 0.0 { content_acts.next() } else { None },
+                content: None,
                 style_gram: style_gram.filter(|_| layer.style > 0.0),
             })
             .collect();
-        Objective { model, recipe: recipe.clone(), targets, wanted, shape, recent: Default::default() }
+        Objective {
+            model,
+            recipe: recipe.clone(),
+            targets,
+            wanted,
+            shape,
+            pending_photo: Some(content),
+            recent: Default::default(),
+        }
+    }
+
+    /// Fills in the content targets before the first evaluation at `image`. Returns the layers'
+    /// activations of `image` when they serve as the targets (`image` is the photo); its content
+    /// term is then zero in value and gradient and is left out.
+    fn take_content_targets(&mut self, image: &Tensor<4>) -> Option<Vec<Tensor<4>>> {
+        let photo = self.pending_photo.take()?;
+        let starts_at_photo = image.clone().without_autodiff().equal(photo.clone()).all().into_scalar();
+        if starts_at_photo {
+            let acts = self.model.forward(image.clone(), &self.wanted);
+            for (target, act) in self.targets.iter_mut().zip(&acts) {
+                if target.layer.content > 0.0 {
+                    target.content = Some(act.clone().without_autodiff());
+                }
+            }
+            return Some(acts);
+        }
+        // Only the content layers: the photo's pass then stops at relu4_2, not relu5_1.
+        let indices: Vec<usize> =
+            self.targets.iter().filter(|t| t.layer.content > 0.0).map(|t| t.layer.index).collect();
+        let mut acts = self.model.forward(photo, &indices).into_iter();
+        for target in self.targets.iter_mut().filter(|t| t.layer.content > 0.0) {
+            target.content = acts.next();
+        }
+        None
     }
 
     pub fn shape(&self) -> [usize; 4] {
@@ -112,14 +145,16 @@ impl Objective {
     }
 
     /// The three weighted terms as one-element tensors, for an image `[1, 3, H, W]`.
-    pub fn terms(&self, image: Tensor<4>) -> [Tensor<1>; 3] {
+    pub fn terms(&mut self, image: Tensor<4>) -> [Tensor<1>; 3] {
+        let photo_acts = self.take_content_targets(&image);
+        let at_photo = photo_acts.is_some();
+        let acts = photo_acts.unwrap_or_else(|| self.model.forward(image.clone(), &self.wanted));
         let r = &self.recipe;
-        let acts = self.model.forward(image.clone(), &self.wanted);
         let device = image.device();
         let mut content = Tensor::<1>::zeros([1], &device);
         let mut style = Tensor::<1>::zeros([1], &device);
         for (target, act) in self.targets.iter().zip(acts) {
-            if let Some(p) = &target.content {
+            if let Some(p) = target.content.as_ref().filter(|_| !at_photo) {
                 let term = content_loss(act.clone(), p.clone(), r.content_normalization);
                 content = content.add(term.mul_scalar(target.layer.content as f32));
             }
@@ -170,3 +205,6 @@ impl DifferentiableFunction for Objective {
 
 #[cfg(test)]
 mod gradient_check;
+
+#[cfg(test)]
+mod content_targets;
