@@ -12,6 +12,7 @@ use std::process::ExitCode;
 use clap::Parser;
 
 fn main() -> ExitCode {
+    quiet_mesa_device_select();
     let cli = cli::Cli::parse();
     let result = match cli.command {
         cli::Command::Run(args) => run::run(*args),
@@ -28,5 +29,19 @@ fn main() -> ExitCode {
             eprintln!("nst: {err:#}");
             ExitCode::from(nst::error::exit_code(&err))
         }
+    }
+}
+
+/// Mesa's implicit Vulkan layer VK_LAYER_MESA_device_select asks the Wayland compositor which GPU
+/// drives the desktop; with no session (SSH, CI, containers) libwayland then prints "error:
+/// XDG_RUNTIME_DIR is invalid or not set" twice per run. nst picks its adapter itself, so the layer
+/// has nothing to add there; the layer's own switch turns it off.
+fn quiet_mesa_device_select() {
+    if std::env::var_os("XDG_RUNTIME_DIR").is_none() && std::env::var_os("NODEVICE_SELECT").is_none() {
+        // SAFETY: the first thing main does, before any other thread exists.
+        #[allow(unsafe_code)]
+        unsafe {
+            std::env::set_var("NODEVICE_SELECT", "1")
+        };
     }
 }

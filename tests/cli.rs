@@ -304,6 +304,21 @@ fn gpu_requested_where_there_is_none() {
     assert!(auto.stderr().contains("running on the CPU"), "{}", auto.stderr());
 }
 
+/// With no desktop session (the tests clear the environment, so no XDG_RUNTIME_DIR), looking for
+/// a GPU prints nothing but nst's own lines: Mesa's device-select Vulkan layer used to add
+/// "error: XDG_RUNTIME_DIR is invalid or not set in the environment." twice.
+#[test]
+fn gpu_probe_without_a_desktop_session_prints_only_nst_lines() {
+    let t = TestDir::new();
+    t.example("cat.png");
+    t.example("night_cafe.jpg");
+    let run =
+        t.nst_with_env(&[], &["run", "-c", "cat.png", "-s", "night_cafe.jpg", "--size", "24", "-n", "1"]);
+    run.assert_ok();
+    let stderr = run.stderr();
+    assert!(stderr.lines().all(|line| line.starts_with("nst: ")), "foreign lines in:\n{stderr}");
+}
+
 /// A CMYK JPEG (made with Pillow from cat.png; see tests/fixtures/README.md) is read in its
 /// real colours, not inverted, and painted.
 #[test]
