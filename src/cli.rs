@@ -169,7 +169,8 @@ pub struct PaintArgs {
     /// painting to the photo's colours) [recipe default: none].
     #[arg(long, value_enum, value_name = "MODE")]
     pub preserve_colors: Option<PreserveColors>,
-    /// Coarse-to-fine levels, each twice the size of the last, ending at --size [recipe default: 1].
+    /// Coarse-to-fine levels, each twice the size of the last, ending at --size; large outputs
+    /// get their big strokes far sooner (e.g. --size 1024 --scales 3) [recipe default: 1].
     #[arg(long, value_name = "N")]
     pub scales: Option<usize>,
     /// Write OUTPUT_0100.png … every N iterations [recipe default: 0, none].
