@@ -66,12 +66,7 @@ impl Painter {
 
     fn with_model(model: Vgg19, recipe: &Recipe, styles: Styles, device: &ComputeDevice) -> Self {
         let level_grams = if recipe.preserve_colors == PreserveColors::None {
-            let grams_at = |side: u32| {
-                let scale = side as f64 / recipe.size as f64;
-                let shrunk: Vec<_> =
-                    styles.images.iter().map(|(s, w)| (shrunk_for_level(s, scale), *w)).collect();
-                grams_of(&model, recipe, &shrunk, &device.device)
-            };
+            let grams_at = |side| grams_at_level(&model, recipe, &styles.images, side, &device.device, |s| s);
             recipe.levels().into_iter().map(|(side, _)| (side, grams_at(side))).collect()
         } else {
             Vec::new() // they depend on the photo: made per photo by `grams_for`
@@ -256,22 +251,12 @@ impl Painter {
         if let Some((_, grams)) = self.level_grams.iter().find(|(level_side, _)| *level_side == side) {
             return grams.clone();
         }
-        let level_scale = side as f64 / self.recipe.size as f64;
-        let styles: Vec<_> = self
-            .styles
-            .images
-            .iter()
-            .map(|(style, weight)| {
-                let style = shrunk_for_level(style, level_scale);
-                let adapted = match self.recipe.preserve_colors {
-                    PreserveColors::None => style,
-                    PreserveColors::Luminance => colour::grey(&style, Some(photo)),
-                    PreserveColors::Match => colour::match_colours(&style, photo),
-                };
-                (adapted, *weight)
-            })
-            .collect();
-        grams_of(&self.model, &self.recipe, &styles, &self.device.device)
+        let adapt = |style: Planar| match self.recipe.preserve_colors {
+            PreserveColors::None => style,
+            PreserveColors::Luminance => colour::grey(&style, Some(photo)),
+            PreserveColors::Match => colour::match_colours(&style, photo),
+        };
+        grams_at_level(&self.model, &self.recipe, &self.styles.images, side, &self.device.device, adapt)
     }
 
     /// The optimised image as the user sees it: with the photo's chroma for `luminance`, and
@@ -321,8 +306,21 @@ fn shrunk_for_level(style: &Planar, scale: f64) -> Planar {
     style.resized(side(style.width), side(style.height))
 }
 
-fn grams_of(model: &Vgg19, recipe: &Recipe, styles: &[(Planar, f64)], device: &Device) -> StyleGrams {
-    let tensors: Vec<_> = styles.iter().map(|(image, w)| (to_tensor(image, device), *w)).collect();
+/// The styles' blended Grams for a level whose longer side is `side`: each painting shrunk in
+/// step with the level ([`shrunk_for_level`]), then `adapt`ed (colour preservation).
+fn grams_at_level(
+    model: &Vgg19,
+    recipe: &Recipe,
+    styles: &[(Planar, f64)],
+    side: u32,
+    device: &Device,
+    adapt: impl Fn(Planar) -> Planar,
+) -> StyleGrams {
+    let level_scale = side as f64 / recipe.size as f64;
+    let tensors: Vec<_> = styles
+        .iter()
+        .map(|(style, weight)| (to_tensor(&adapt(shrunk_for_level(style, level_scale)), device), *weight))
+        .collect();
     StyleGrams::new(model, recipe, &tensors)
 }
 
