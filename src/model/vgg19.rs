@@ -8,7 +8,9 @@ use burn::tensor::module::{avg_pool2d, max_pool2d};
 use burn::tensor::ops::{AvgPoolOptions, MaxPoolOptions};
 use burn::tensor::{Device, Tensor, TensorData};
 
+use super::same_conv::{SameConvWeights, same_conv3x3};
 use super::weights::{Preprocessing, Vgg19Weights};
+use super::winograd;
 use crate::config::Pooling;
 use crate::layers::VGG19;
 
@@ -17,6 +19,10 @@ use crate::layers::VGG19;
 #[derive(Module, Debug)]
 pub struct Vgg19 {
     convs: Vec<Conv2d>,
+    /// On the CPU, the same layers for the Winograd convolution (`same_conv.rs`); empty on
+    /// other devices, which use `convs`.
+    #[module(skip)]
+    cpu_convs: Vec<SameConvWeights>,
     #[module(skip)]
     pooling: Pooling,
     #[module(skip)]
@@ -25,13 +31,21 @@ pub struct Vgg19 {
 
 impl Vgg19 {
     pub fn new(weights: Vgg19Weights, pooling: Pooling, device: &Device) -> Self {
+        let on_cpu = *device == Device::flex();
+        let mut cpu_convs = Vec::new();
         let convs = VGG19
             .iter()
             .zip(weights.convs)
             .map(|(layer, w)| {
-                let shape = [layer.out_channels, layer.in_channels, 3, 3];
-                let weight = Tensor::<4>::from_data(TensorData::new(w.weight, shape), device);
-                let bias = Tensor::<1>::from_data(TensorData::new(w.bias, [layer.out_channels]), device);
+                let (outs, ins) = (layer.out_channels, layer.in_channels);
+                let winograd = on_cpu.then(|| winograd::transform_kernels(&w.weight, outs, ins));
+                let weight = Tensor::<4>::from_data(TensorData::new(w.weight, [outs, ins, 3, 3]), device);
+                let bias = Tensor::<1>::from_data(TensorData::new(w.bias, [outs]), device);
+                if let Some(points) = winograd {
+                    let winograd = TensorData::new(points, [outs, winograd::POINTS, ins]);
+                    let winograd = Tensor::<3>::from_data(winograd, device);
+                    cpu_convs.push(SameConvWeights { weight: weight.clone(), bias: bias.clone(), winograd });
+                }
                 Conv2d {
                     weight: Param::initialized(ParamId::new(), weight),
                     bias: Some(Param::initialized(ParamId::new(), bias)),
@@ -43,7 +57,7 @@ impl Vgg19 {
                 }
             })
             .collect();
-        Vgg19 { convs, pooling, preprocessing: weights.preprocessing }
+        Vgg19 { convs, cpu_convs, pooling, preprocessing: weights.preprocessing }
     }
 
     /// Number of convolution layers loaded; `forward` can reach layers below this.
@@ -58,7 +72,10 @@ impl Vgg19 {
         let mut x = self.preprocess(rgb);
         let mut out = Vec::with_capacity(wanted.len());
         for (i, conv) in self.convs.iter().enumerate().take(deepest + 1) {
-            x = relu(conv.forward(x));
+            x = relu(match self.cpu_convs.get(i) {
+                Some(weights) => same_conv3x3(x, weights),
+                None => conv.forward(x),
+            });
             if wanted.contains(&i) {
                 out.push(x.clone());
             }
