@@ -34,14 +34,16 @@ fn same_padding() -> ConvOptions<2> {
 #[backend_extension(Flex, Cube, Autodiff)]
 pub trait SameConv: Backend {
     /// `conv2d(x, weight) + bias` with a 3×3 kernel, stride 1 and one pixel of zero padding.
-    /// `winograd` is `weight` already in the Winograd domain, `[outs, 36, ins]`.
+    /// `winograd` is `weight` already in the Winograd domain, `[outs, 36, ins]`, and
+    /// `winograd_backward` the same transposed for the gradient, `[ins, 36, outs]`.
     fn same_conv3x3(
         x: FloatTensor<Self>,
         weight: FloatTensor<Self>,
         bias: FloatTensor<Self>,
         winograd: FloatTensor<Self>,
+        winograd_backward: FloatTensor<Self>,
     ) -> FloatTensor<Self> {
-        let _ = winograd;
+        let _ = (winograd, winograd_backward);
         Self::conv2d(x, weight, Some(bias), same_padding())
     }
 
@@ -50,9 +52,9 @@ pub trait SameConv: Backend {
     fn same_conv3x3_backward(
         output_grad: FloatTensor<Self>,
         weight: FloatTensor<Self>,
-        winograd: FloatTensor<Self>,
+        winograd_backward: FloatTensor<Self>,
     ) -> FloatTensor<Self> {
-        let _ = winograd;
+        let _ = winograd_backward;
         let options = ConvTransposeOptions::new([1, 1], [1, 1], [0, 0], [1, 1], 1);
         Self::conv_transpose2d(output_grad, weight, None, options)
     }
@@ -61,7 +63,13 @@ pub trait SameConv: Backend {
 impl SameConv for Cube {}
 
 impl SameConv for Flex {
-    fn same_conv3x3(x: FlexTensor, weight: FlexTensor, bias: FlexTensor, winograd: FlexTensor) -> FlexTensor {
+    fn same_conv3x3(
+        x: FlexTensor,
+        weight: FlexTensor,
+        bias: FlexTensor,
+        winograd: FlexTensor,
+        _winograd_backward: FlexTensor,
+    ) -> FlexTensor {
         winograd_on_flex(&x, &winograd, Pass::Forward, Some(&bias))
             .unwrap_or_else(|| Self::conv2d(x, weight, Some(bias), same_padding()))
     }
@@ -78,8 +86,9 @@ impl SameConv for Flex {
     }
 }
 
-/// The convolution by Winograd's algorithm, or `None` where it does not apply (not f32, shapes
-/// that do not fit, too few input channels).
+/// The convolution by Winograd's algorithm with the kernels `winograd` (`[outs, 36, ins]`, for
+/// the pass), or `None` where it does not apply (not f32, shapes that do not fit, too few input
+/// channels).
 fn winograd_on_flex(
     x: &FlexTensor,
     winograd: &FlexTensor,
@@ -88,7 +97,7 @@ fn winograd_on_flex(
 ) -> Option<FlexTensor> {
     let [batch, channels, height, width] = x.shape().dims::<4>();
     let [outs, points, ins] = winograd.shape().dims::<3>();
-    let (channels_in, channels_out) = if pass == Pass::Forward { (ins, outs) } else { (outs, ins) };
+    let (channels_in, channels_out) = (ins, outs);
     let dtypes = [Some(x.dtype()), Some(winograd.dtype()), bias.map(|b| b.dtype())];
     if dtypes.iter().flatten().any(|&d| d != DType::F32)
         || points != POINTS
@@ -119,15 +128,16 @@ fn winograd_on_flex(
 struct SameConvBackward;
 
 impl<B: Backend + SameConv> Backward<B, 1> for SameConvBackward {
-    /// The layer's weight and its Winograd form.
+    /// The layer's weight and its Winograd form for the gradient.
     type State = (FloatTensor<B>, FloatTensor<B>);
 
     fn backward(self, ops: Ops<Self::State, 1>, grads: &mut Gradients, _: &mut Checkpointer) {
         let [x_node] = ops.parents;
         let output_grad = grads.consume::<B>(&ops.node);
-        let (weight, winograd) = ops.state;
+        let (weight, winograd_backward) = ops.state;
         if let Some(node) = x_node {
-            grads.register::<B>(node.id, B::same_conv3x3_backward(output_grad, weight, winograd));
+            let x_grad = B::same_conv3x3_backward(output_grad, weight, winograd_backward);
+            grads.register::<B>(node.id, x_grad);
         }
     }
 }
@@ -138,16 +148,17 @@ impl<B: Backend + SameConv, C: CheckpointStrategy> SameConv for Autodiff<B, C> {
         weight: FloatTensor<Self>,
         bias: FloatTensor<Self>,
         winograd: FloatTensor<Self>,
+        winograd_backward: FloatTensor<Self>,
     ) -> FloatTensor<Self> {
-        let (weight, bias, winograd) =
-            (weight.into_primitive(), bias.into_primitive(), winograd.into_primitive());
+        let (weight, bias) = (weight.into_primitive(), bias.into_primitive());
+        let (winograd, backward) = (winograd.into_primitive(), winograd_backward.into_primitive());
         match SameConvBackward.prepare::<C>([x.node()]).compute_bound().stateful() {
             OpsKind::Tracked(prep) => {
-                let y = B::same_conv3x3(x.into_primitive(), weight.clone(), bias, winograd.clone());
-                prep.finish((weight, winograd), y)
+                let y = B::same_conv3x3(x.into_primitive(), weight.clone(), bias, winograd, backward.clone());
+                prep.finish((weight, backward), y)
             }
             OpsKind::UnTracked(prep) => {
-                prep.finish(B::same_conv3x3(x.into_primitive(), weight, bias, winograd))
+                prep.finish(B::same_conv3x3(x.into_primitive(), weight, bias, winograd, backward))
             }
         }
     }
@@ -155,11 +166,11 @@ impl<B: Backend + SameConv, C: CheckpointStrategy> SameConv for Autodiff<B, C> {
     fn same_conv3x3_backward(
         output_grad: FloatTensor<Self>,
         weight: FloatTensor<Self>,
-        winograd: FloatTensor<Self>,
+        winograd_backward: FloatTensor<Self>,
     ) -> FloatTensor<Self> {
         // nst takes gradients once, never through a gradient: the result is a constant here.
-        let (weight, winograd) = (weight.into_primitive(), winograd.into_primitive());
-        Self::from_inner(B::same_conv3x3_backward(output_grad.into_primitive(), weight, winograd))
+        let (weight, backward) = (weight.into_primitive(), winograd_backward.into_primitive());
+        Self::from_inner(B::same_conv3x3_backward(output_grad.into_primitive(), weight, backward))
     }
 }
 
@@ -170,6 +181,26 @@ pub struct SameConvWeights {
     pub bias: Tensor<1>,
     /// `[outs, 36, ins]`, from `winograd::transform_kernels`.
     pub winograd: Tensor<3>,
+    /// `[ins, 36, outs]`, the same laid out for the gradient.
+    pub winograd_backward: Tensor<3>,
+}
+
+impl SameConvWeights {
+    /// The layer `weight` (`[outs, ins, 3, 3]`, also given as `values`) with its Winograd forms.
+    pub fn new(weight: Tensor<4>, values: &[f32], bias: Tensor<1>) -> SameConvWeights {
+        let [outs, ins, _, _] = weight.dims();
+        let device = weight.device();
+        let points = winograd::transform_kernels(values, outs, ins, Pass::Forward);
+        let transposed = winograd::transform_kernels(values, outs, ins, Pass::Backward);
+        let tensor =
+            |values, shape: [usize; 3]| Tensor::<3>::from_data(TensorData::new(values, shape), &device);
+        SameConvWeights {
+            winograd: tensor(points, [outs, POINTS, ins]),
+            winograd_backward: tensor(transposed, [ins, POINTS, outs]),
+            weight,
+            bias,
+        }
+    }
 }
 
 /// The convolution on high-level tensors; `x` may carry autodiff, the weights not.
@@ -179,6 +210,7 @@ pub fn same_conv3x3(x: Tensor<4>, weights: &SameConvWeights) -> Tensor<4> {
         weights.weight.clone().into_dispatch(),
         weights.bias.clone().into_dispatch(),
         weights.winograd.clone().into_dispatch(),
+        weights.winograd_backward.clone().into_dispatch(),
     ))
 }
 
@@ -188,17 +220,11 @@ mod tests {
     use burn::tensor::{Device, Distribution};
 
     use super::*;
-    use crate::model::winograd::transform_kernels;
 
     fn layer(outs: usize, ins: usize, device: &Device) -> SameConvWeights {
         let weight = Tensor::<4>::random([outs, ins, 3, 3], Distribution::Default, device);
         let values = weight.to_data().try_to_vec::<f32>().unwrap_or_default();
-        let winograd = TensorData::new(transform_kernels(&values, outs, ins), [outs, POINTS, ins]);
-        SameConvWeights {
-            bias: Tensor::<1>::random([outs], Distribution::Default, device),
-            winograd: Tensor::<3>::from_data(winograd, device),
-            weight,
-        }
+        SameConvWeights::new(weight, &values, Tensor::<1>::random([outs], Distribution::Default, device))
     }
 
     /// Value and image gradient equal burn's own `conv2d` and its autodiff, on the Winograd

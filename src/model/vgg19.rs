@@ -10,7 +10,6 @@ use burn::tensor::{Device, Tensor, TensorData};
 
 use super::same_conv::{SameConvWeights, same_conv3x3};
 use super::weights::{Preprocessing, Vgg19Weights};
-use super::winograd;
 use crate::config::Pooling;
 use crate::layers::VGG19;
 
@@ -38,13 +37,11 @@ impl Vgg19 {
             .zip(weights.convs)
             .map(|(layer, w)| {
                 let (outs, ins) = (layer.out_channels, layer.in_channels);
-                let winograd = on_cpu.then(|| winograd::transform_kernels(&w.weight, outs, ins));
-                let weight = Tensor::<4>::from_data(TensorData::new(w.weight, [outs, ins, 3, 3]), device);
+                let weight =
+                    Tensor::<4>::from_data(TensorData::new(w.weight.clone(), [outs, ins, 3, 3]), device);
                 let bias = Tensor::<1>::from_data(TensorData::new(w.bias, [outs]), device);
-                if let Some(points) = winograd {
-                    let winograd = TensorData::new(points, [outs, winograd::POINTS, ins]);
-                    let winograd = Tensor::<3>::from_data(winograd, device);
-                    cpu_convs.push(SameConvWeights { weight: weight.clone(), bias: bias.clone(), winograd });
+                if on_cpu {
+                    cpu_convs.push(SameConvWeights::new(weight.clone(), &w.weight, bias.clone()));
                 }
                 Conv2d {
                     weight: Param::initialized(ParamId::new(), weight),
