@@ -8,7 +8,7 @@ use burn::tensor::module::{avg_pool2d, max_pool2d};
 use burn::tensor::ops::{AvgPoolOptions, MaxPoolOptions};
 use burn::tensor::{Device, Tensor, TensorData};
 
-use super::same_conv::{SameConvWeights, same_conv3x3};
+use super::same_conv::{SameConvWeights, same_conv3x3_relu};
 use super::weights::{Preprocessing, Vgg19Weights};
 use crate::config::Pooling;
 use crate::layers::VGG19;
@@ -69,10 +69,10 @@ impl Vgg19 {
         let mut x = self.preprocess(rgb);
         let mut out = Vec::with_capacity(wanted.len());
         for (i, conv) in self.convs.iter().enumerate().take(deepest + 1) {
-            x = relu(match self.cpu_convs.get(i) {
-                Some(weights) => same_conv3x3(x, weights),
-                None => conv.forward(x),
-            });
+            x = match self.cpu_convs.get(i) {
+                Some(weights) => same_conv3x3_relu(x, weights),
+                None => relu(conv.forward(x)),
+            };
             if wanted.contains(&i) {
                 out.push(x.clone());
             }

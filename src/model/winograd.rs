@@ -159,6 +159,7 @@ enum ChannelStep<'a> {
         band: &'a Band,
         turned: bool,
         plane: &'a [f32],
+        gate: Option<&'a [f32]>,
         width: usize,
         height: usize,
         out: &'a mut [f32],
@@ -169,6 +170,7 @@ enum ChannelStep<'a> {
         products: &'a [f32],
         channel: usize,
         bias: f32,
+        relu: bool,
         planes: Planes,
         plane: &'a mut [f32],
     },
@@ -181,17 +183,17 @@ impl pulp::WithSimd for ChannelStep<'_> {
     fn with_simd<S: pulp::Simd>(self, _: S) {
         match self {
             ChannelStep::Kernels { kernels, out } => transform_channel(kernels, out),
-            ChannelStep::Gather { band, turned: false, plane, width, height, out } => {
-                band.gather_channel::<false>(plane, width, height, out)
+            ChannelStep::Gather { band, turned: false, plane, gate, width, height, out } => {
+                band.gather_channel::<false>(plane, gate, width, height, out)
             }
-            ChannelStep::Gather { band, turned: true, plane, width, height, out } => {
-                band.gather_channel::<true>(plane, width, height, out)
+            ChannelStep::Gather { band, turned: true, plane, gate, width, height, out } => {
+                band.gather_channel::<true>(plane, gate, width, height, out)
             }
-            ChannelStep::Scatter { band, turned: false, products, channel, bias, planes, plane } => {
-                band.scatter_channel::<false>(products, channel, bias, planes, plane)
+            ChannelStep::Scatter { band, turned: false, products, channel, bias, relu, planes, plane } => {
+                band.scatter_channel::<false>(products, channel, bias, relu, planes, plane)
             }
-            ChannelStep::Scatter { band, turned: true, products, channel, bias, planes, plane } => {
-                band.scatter_channel::<true>(products, channel, bias, planes, plane)
+            ChannelStep::Scatter { band, turned: true, products, channel, bias, relu, planes, plane } => {
+                band.scatter_channel::<true>(products, channel, bias, relu, planes, plane)
             }
         }
     }
@@ -222,16 +224,30 @@ pub enum Pass {
     Backward,
 }
 
+/// What is done on the way into and out of the Winograd domain, saving a pass over the
+/// activations each.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Fused<'a> {
+    /// Added to each output channel.
+    pub bias: Option<&'a [f32]>,
+    /// The result through a ReLU.
+    pub relu: bool,
+    /// The input taken only where `gate` (the same shape) is positive: the gradient through
+    /// the ReLU whose output `gate` is.
+    pub gate: Option<&'a [f32]>,
+}
+
 /// One image `x` (`[kernels.ins][height][width]`) through a layer's convolution or its gradient,
-/// with the kernels [`transform_kernels`] made for that pass, plus `bias` if given. Returns
+/// with the kernels [`transform_kernels`] made for that pass and what `fused` adds. Returns
 /// `[kernels.outs][height][width]`.
-pub fn convolve(x: &[f32], planes: Planes, kernels: Kernels, pass: Pass, bias: Option<&[f32]>) -> Vec<f32> {
+pub fn convolve(x: &[f32], planes: Planes, kernels: Kernels, pass: Pass, fused: Fused) -> Vec<f32> {
     let Planes { channels, height, width } = planes;
     let (channels_in, channels_out) = (kernels.ins, kernels.outs);
     assert_eq!(channels, channels_in, "{channels} channels for kernels taking {channels_in}");
     assert_eq!(x.len(), channels * height * width, "an image of {channels}×{height}×{width}");
     assert_eq!(kernels.points.len(), POINTS * kernels.outs * kernels.ins, "Winograd kernels");
-    assert!(bias.is_none_or(|b| b.len() == channels_out), "one bias per output channel");
+    assert!(fused.bias.is_none_or(|b| b.len() == channels_out), "one bias per output channel");
+    assert!(fused.gate.is_none_or(|g| g.len() == x.len()), "a gate the shape of the input");
     let tiles = Tiles::new(height, width);
     let band_rows = (BAND_TILES / tiles.across).clamp(1, tiles.down);
     let band_tiles = band_rows * tiles.across;
@@ -245,12 +261,12 @@ pub fn convolve(x: &[f32], planes: Planes, kernels: Kernels, pass: Pass, bias: O
         let patches = &mut patches[..channels_in * POINTS * count];
         let products = &mut products[..POINTS * channels_out * count];
         let turned = pass == Pass::Backward;
-        band.gather_patches(turned, x, planes, patches);
+        band.gather_patches(turned, x, fused.gate, planes, patches);
         products.par_chunks_mut(channels_out * count).enumerate().for_each(|(point, product)| {
             multiply_at_point(kernels, patches, point, product, count);
         });
         let output = Planes { channels: channels_out, ..planes };
-        band.scatter_tiles(turned, products, bias, &mut y, output);
+        band.scatter_tiles(turned, products, fused, &mut y, output);
     }
     scratch.give_back();
     y
@@ -313,13 +329,22 @@ struct Band {
 
 impl Band {
     /// Patches of every input channel in the Winograd domain, `[channel][point][tile]`; each
-    /// patch turned 180° first if `turned`.
-    fn gather_patches(&self, turned: bool, x: &[f32], planes: Planes, patches: &mut [f32]) {
+    /// patch turned 180° first if `turned`, and zero wherever `gate` is not positive.
+    fn gather_patches(
+        &self,
+        turned: bool,
+        x: &[f32],
+        gate: Option<&[f32]>,
+        planes: Planes,
+        patches: &mut [f32],
+    ) {
         let Planes { height, width, .. } = planes;
         let count = self.rows * self.tiles.across;
         patches.par_chunks_mut(POINTS * count).enumerate().for_each(|(channel, out)| {
             let plane = &x[channel * height * width..][..height * width];
-            pulp::Arch::new().dispatch(ChannelStep::Gather { band: self, turned, plane, width, height, out });
+            let gate = gate.map(|g| &g[channel * height * width..][..height * width]);
+            let step = ChannelStep::Gather { band: self, turned, plane, gate, width, height, out };
+            pulp::Arch::new().dispatch(step);
         });
     }
 
@@ -327,6 +352,7 @@ impl Band {
     fn gather_channel<const TURNED: bool>(
         &self,
         plane: &[f32],
+        gate: Option<&[f32]>,
         width: usize,
         height: usize,
         out: &mut [f32],
@@ -344,9 +370,16 @@ impl Band {
             let tile_row = self.first_row + row;
             for (j, line_phases) in phases.chunks_exact_mut(line).enumerate() {
                 let source = (TILE * tile_row + j).checked_sub(1).filter(|&r| r < height);
-                match source {
-                    Some(r) => padded[1..=width].copy_from_slice(&plane[r * width..][..width]),
-                    None => padded[1..=width].fill(0.0),
+                let pixels = &mut padded[1..=width];
+                match (source, gate) {
+                    (Some(r), None) => pixels.copy_from_slice(&plane[r * width..][..width]),
+                    (Some(r), Some(gate)) => {
+                        let (values, gate) = (&plane[r * width..][..width], &gate[r * width..][..width]);
+                        for ((p, &v), &g) in pixels.iter_mut().zip(values).zip(gate) {
+                            *p = if g > 0.0 { v } else { 0.0 };
+                        }
+                    }
+                    (None, _) => pixels.fill(0.0),
                 }
                 for (n, pixels) in padded.chunks_exact(TILE).enumerate() {
                     for (phase, &v) in pixels.iter().enumerate() {
@@ -384,18 +417,13 @@ impl Band {
     }
 
     /// The products `[point][channel][tile]` back to output pixels (each tile turned 180° if
-    /// `turned`), plus the bias.
-    fn scatter_tiles(
-        &self,
-        turned: bool,
-        products: &[f32],
-        bias: Option<&[f32]>,
-        y: &mut [f32],
-        planes: Planes,
-    ) {
+    /// `turned`), plus the bias, through the ReLU if asked.
+    fn scatter_tiles(&self, turned: bool, products: &[f32], fused: Fused, y: &mut [f32], planes: Planes) {
         y.par_chunks_mut(planes.height * planes.width).enumerate().for_each(|(channel, plane)| {
-            let bias = bias.map_or(0.0, |b| b[channel]);
-            let step = ChannelStep::Scatter { band: self, turned, products, channel, bias, planes, plane };
+            let bias = fused.bias.map_or(0.0, |b| b[channel]);
+            let relu = fused.relu;
+            let step =
+                ChannelStep::Scatter { band: self, turned, products, channel, bias, relu, planes, plane };
             pulp::Arch::new().dispatch(step);
         });
     }
@@ -406,6 +434,7 @@ impl Band {
         products: &[f32],
         channel: usize,
         bias: f32,
+        relu: bool,
         planes: Planes,
         plane: &mut [f32],
     ) {
@@ -446,7 +475,14 @@ impl Band {
             let top = TILE * (self.first_row + row);
             for (a, pixels) in lines.chunks_exact(line).enumerate() {
                 if top + a < height {
-                    plane[(top + a) * width..][..width].copy_from_slice(&pixels[..width]);
+                    let target = &mut plane[(top + a) * width..][..width];
+                    if relu {
+                        for (t, &v) in target.iter_mut().zip(&pixels[..width]) {
+                            *t = v.max(0.0);
+                        }
+                    } else {
+                        target.copy_from_slice(&pixels[..width]);
+                    }
                 }
             }
         }
@@ -548,7 +584,8 @@ mod tests {
             let bias = values(outs, 3.0);
             let points = transform_kernels(&weight, outs, ins, Pass::Forward);
             let kernels = Kernels { points: &points, outs, ins };
-            let fast = convolve(&x, planes, kernels, Pass::Forward, Some(&bias));
+            let fast =
+                convolve(&x, planes, kernels, Pass::Forward, Fused { bias: Some(&bias), ..Fused::default() });
             let exact = direct(&x, planes, &weight, outs, &bias);
             let error = largest_difference(&fast, &exact);
             assert!(error < 1e-4, "{ins}→{outs} at {height}×{width}: off by {error}");
@@ -566,7 +603,13 @@ mod tests {
             let forward = direct(&x, Planes { channels: ins, height, width }, &weight, outs, &zeros);
             let points = transform_kernels(&weight, outs, ins, Pass::Backward);
             let kernels = Kernels { points: &points, outs: ins, ins: outs };
-            let back = convolve(&g, Planes { channels: outs, height, width }, kernels, Pass::Backward, None);
+            let back = convolve(
+                &g,
+                Planes { channels: outs, height, width },
+                kernels,
+                Pass::Backward,
+                Fused::default(),
+            );
             let dot = |a: &[f32], b: &[f32]| a.iter().zip(b).map(|(p, q)| f64::from(p * q)).sum::<f64>();
             let (left, right) = (dot(&forward, &g), dot(&x, &back));
             assert!((left - right).abs() < 1e-5 * left.abs().max(1.0), "{left} vs {right}");
