@@ -1,5 +1,6 @@
 //! VGG19 as a burn module, and the weights it is built from.
 
+pub mod max_pool;
 pub mod same_conv;
 pub mod vgg19;
 pub mod weights;

@@ -8,6 +8,7 @@ use burn::tensor::module::{avg_pool2d, max_pool2d};
 use burn::tensor::ops::{AvgPoolOptions, MaxPoolOptions};
 use burn::tensor::{Device, Tensor, TensorData};
 
+use super::max_pool::max_pool2x2;
 use super::same_conv::{SameConvWeights, same_conv3x3_relu};
 use super::weights::{Preprocessing, Vgg19Weights};
 use crate::config::Pooling;
@@ -94,6 +95,8 @@ impl Vgg19 {
 
     fn pool(&self, x: Tensor<4>) -> Tensor<4> {
         match self.pooling {
+            // On the CPU, nst's own pooling (`max_pool.rs`); the same result.
+            Pooling::Max if !self.cpu_convs.is_empty() => max_pool2x2(x),
             Pooling::Max => max_pool2d(x, MaxPoolOptions::new([2, 2])),
             Pooling::Avg => avg_pool2d(x, AvgPoolOptions::new([2, 2])),
         }
