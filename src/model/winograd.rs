@@ -381,10 +381,12 @@ impl Band {
                     }
                     (None, _) => pixels.fill(0.0),
                 }
-                for (n, pixels) in padded.chunks_exact(TILE).enumerate() {
-                    for (phase, &v) in pixels.iter().enumerate() {
-                        line_phases[phase * phase_len + n] = v;
-                    }
+                let (phase0, rest) = line_phases.split_at_mut(phase_len);
+                let (phase1, rest) = rest.split_at_mut(phase_len);
+                let (phase2, phase3) = rest.split_at_mut(phase_len);
+                let phases = phase0.iter_mut().zip(phase1).zip(phase2).zip(phase3);
+                for (pixels, (((p0, p1), p2), p3)) in padded.chunks_exact(TILE).zip(phases) {
+                    (*p0, *p1, *p2, *p3) = (pixels[0], pixels[1], pixels[2], pixels[3]);
                 }
             }
             for group in 0..self.tiles.lane_groups {
