@@ -37,20 +37,25 @@ pub trait MaxPool: Backend {
         output_grad: FloatTensor<Self>,
     ) -> FloatTensor<Self> {
         let _ = output;
-        let pooled =
-            Self::max_pool2d_with_indices(x.clone(), WINDOW, WINDOW, [0, 0], [1, 1], false, IntDType::I64);
-        let backward = Self::max_pool2d_with_indices_backward(
-            x,
-            WINDOW,
-            WINDOW,
-            [0, 0],
-            [1, 1],
-            false,
-            output_grad,
-            pooled.indices,
-        );
-        backward.x_grad
+        burns_backward::<Self>(x, output_grad)
     }
+}
+
+/// burn's own gradient of the pooling: the indices of the maxima again, then a scatter.
+fn burns_backward<B: Backend>(x: FloatTensor<B>, output_grad: FloatTensor<B>) -> FloatTensor<B> {
+    let pooled = B::max_pool2d_with_indices(x.clone(), WINDOW, WINDOW, [0, 0], [1, 1], false, IntDType::I64);
+    let (padding, dilation) = ([0, 0], [1, 1]);
+    B::max_pool2d_with_indices_backward(
+        x,
+        WINDOW,
+        WINDOW,
+        padding,
+        dilation,
+        false,
+        output_grad,
+        pooled.indices,
+    )
+    .x_grad
 }
 
 impl MaxPool for Cube {}
@@ -61,28 +66,7 @@ impl MaxPool for Flex {
     }
 
     fn max_pool2x2_backward(x: FlexTensor, output: FlexTensor, output_grad: FlexTensor) -> FlexTensor {
-        unpool_on_flex(&x, &output, &output_grad).unwrap_or_else(|| {
-            let pooled = Self::max_pool2d_with_indices(
-                x.clone(),
-                WINDOW,
-                WINDOW,
-                [0, 0],
-                [1, 1],
-                false,
-                IntDType::I64,
-            );
-            Self::max_pool2d_with_indices_backward(
-                x,
-                WINDOW,
-                WINDOW,
-                [0, 0],
-                [1, 1],
-                false,
-                output_grad,
-                pooled.indices,
-            )
-            .x_grad
-        })
+        unpool_on_flex(&x, &output, &output_grad).unwrap_or_else(|| burns_backward::<Self>(x, output_grad))
     }
 }
 
