@@ -63,9 +63,18 @@ pub trait SameConv: Backend {
         winograd_backward: FloatTensor<Self>,
     ) -> FloatTensor<Self> {
         let _ = winograd_backward;
-        let before_relu = Self::relu_backward(output, output_grad);
-        Self::conv_transpose2d(before_relu, weight, None, transposed_same_padding())
+        burns_backward::<Self>(output, output_grad, weight)
     }
+}
+
+/// burn-autodiff's gradient of `relu(conv2d)`: ReLU's, then the transposed convolution.
+fn burns_backward<B: Backend>(
+    output: FloatTensor<B>,
+    output_grad: FloatTensor<B>,
+    weight: FloatTensor<B>,
+) -> FloatTensor<B> {
+    let before_relu = B::relu_backward(output, output_grad);
+    B::conv_transpose2d(before_relu, weight, None, transposed_same_padding())
 }
 
 impl SameConv for Cube {}
@@ -89,10 +98,7 @@ impl SameConv for Flex {
         winograd_backward: FlexTensor,
     ) -> FlexTensor {
         winograd_on_flex(&output_grad, &winograd_backward, Pass::Backward, None, Some(&output))
-            .unwrap_or_else(|| {
-                let before_relu = Self::relu_backward(output, output_grad);
-                Self::conv_transpose2d(before_relu, weight, None, transposed_same_padding())
-            })
+            .unwrap_or_else(|| burns_backward::<Self>(output, output_grad, weight))
     }
 }
 
