@@ -1,5 +1,5 @@
 //! VGG19's layer (3×3 convolution, then ReLU) as a burn backend extension, so that burn's CPU
-//! backend can run it by Winograd's algorithm (`winograd.rs`), forward and for the image's
+//! backend can run it by Winograd's algorithm (`winograd/`), forward and for the image's
 //! gradient.
 //!
 //! burn's own CPU convolution is an im2col GEMM, and its gradient a transposed convolution
