@@ -220,18 +220,18 @@ pub struct SameConvWeights {
 }
 
 impl SameConvWeights {
-    /// The layer `weight` (`[outs, ins, 3, 3]`, also given as `values`) with its Winograd forms.
-    pub fn new(weight: Tensor<4>, values: &[f32], bias: Tensor<1>) -> SameConvWeights {
-        let [outs, ins, _, _] = weight.dims();
-        let device = weight.device();
-        let points = winograd::transform_kernels(values, outs, ins, Pass::Forward);
-        let transposed = winograd::transform_kernels(values, outs, ins, Pass::Backward);
+    /// The layer whose weights `[outs, ins, 3, 3]` are `values`, with their Winograd forms, on
+    /// `bias`'s device.
+    pub fn new(values: Vec<f32>, outs: usize, ins: usize, bias: Tensor<1>) -> SameConvWeights {
+        let device = bias.device();
+        let points = winograd::transform_kernels(&values, outs, ins, Pass::Forward);
+        let transposed = winograd::transform_kernels(&values, outs, ins, Pass::Backward);
         let tensor =
             |values, shape: [usize; 3]| Tensor::<3>::from_data(TensorData::new(values, shape), &device);
         SameConvWeights {
             winograd: tensor(points, [outs, POINTS, ins]),
             winograd_backward: tensor(transposed, [ins, POINTS, outs]),
-            weight,
+            weight: Tensor::<4>::from_data(TensorData::new(values, [outs, ins, 3, 3]), &device),
             bias,
         }
     }
@@ -259,7 +259,7 @@ mod tests {
     fn layer(outs: usize, ins: usize, device: &Device) -> SameConvWeights {
         let weight = Tensor::<4>::random([outs, ins, 3, 3], Distribution::Default, device);
         let values = weight.to_data().try_to_vec::<f32>().unwrap_or_default();
-        SameConvWeights::new(weight, &values, Tensor::<1>::random([outs], Distribution::Default, device))
+        SameConvWeights::new(values, outs, ins, Tensor::<1>::random([outs], Distribution::Default, device))
     }
 
     /// Value and image gradient equal burn's own `relu(conv2d)` and its autodiff, on the

@@ -38,12 +38,15 @@ impl Vgg19 {
             .zip(weights.convs)
             .map(|(layer, w)| {
                 let (outs, ins) = (layer.out_channels, layer.in_channels);
-                let weight =
-                    Tensor::<4>::from_data(TensorData::new(w.weight.clone(), [outs, ins, 3, 3]), device);
                 let bias = Tensor::<1>::from_data(TensorData::new(w.bias, [outs]), device);
-                if on_cpu {
-                    cpu_convs.push(SameConvWeights::new(weight.clone(), &w.weight, bias.clone()));
-                }
+                let weight = if on_cpu {
+                    let layer = SameConvWeights::new(w.weight, outs, ins, bias.clone());
+                    let weight = layer.weight.clone();
+                    cpu_convs.push(layer);
+                    weight
+                } else {
+                    Tensor::<4>::from_data(TensorData::new(w.weight, [outs, ins, 3, 3]), device)
+                };
                 Conv2d {
                     weight: Param::initialized(ParamId::new(), weight),
                     bias: Some(Param::initialized(ParamId::new(), bias)),

@@ -147,17 +147,17 @@ pub fn convolve(x: &[f32], planes: Planes, kernels: Kernels, pass: Pass, fused: 
     let mut scratch = Scratch::take();
     let (patches, products) =
         scratch.sized(channels_in * POINTS * band_tiles, POINTS * channels_out * band_tiles);
+    let turned = pass == Pass::Backward;
+    let output = Planes { channels: channels_out, ..planes };
     for first_row in (0..tiles.down).step_by(band_rows) {
         let band = Band { first_row, rows: band_rows.min(tiles.down - first_row), tiles };
         let count = band.rows * tiles.across;
         let patches = &mut patches[..channels_in * POINTS * count];
         let products = &mut products[..POINTS * channels_out * count];
-        let turned = pass == Pass::Backward;
         band.gather_patches(turned, x, fused.gate, planes, patches);
         products.par_chunks_mut(channels_out * count).enumerate().for_each(|(point, product)| {
             multiply_at_point(kernels, patches, point, product, count);
         });
-        let output = Planes { channels: channels_out, ..planes };
         band.scatter_tiles(turned, products, fused, &mut y, output);
     }
     scratch.give_back();
