@@ -30,6 +30,51 @@ fn peak_rss_mb() -> f64 {
     line.split_whitespace().nth(1).and_then(|v| v.parse::<f64>().ok()).unwrap_or(0.0) / 1024.0
 }
 
+/// What one size costs: seconds to load the weights, to have the painting's Grams too, to
+/// finish the first evaluation, and the median of the others.
+struct Timing {
+    width: usize,
+    height: usize,
+    loaded: f64,
+    style: f64,
+    first_iteration: f64,
+    median: f64,
+}
+
+fn measure(recipe: &Recipe, device: &ComputeDevice, size: u32, evaluations: usize) -> Timing {
+    let examples = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples");
+    let started = Instant::now();
+    let model =
+        Vgg19::new(weights::load(None, recipe.loss.deepest()).unwrap(), recipe.pooling, &device.device);
+    let loaded = started.elapsed().as_secs_f64();
+    let tensor = |name: &str| {
+        let image = load(&examples.join(name), name).unwrap();
+        let (w, h) = fit(image.width(), image.height(), size);
+        let planar = to_planar(&image, w, h);
+        Tensor::<4>::from_data(TensorData::new(planar.data, [1, 3, h as usize, w as usize]), &device.device)
+    };
+    let content = tensor("castle.jpg");
+    let grams = StyleGrams::new(&model, &recipe.loss, &[(tensor("starry_night.jpg"), 1.0)]);
+    let shape = content.dims();
+    let mut objective = Objective::new(model, &recipe.loss, content.clone(), &grams);
+    let x = content.reshape([shape.iter().product::<usize>()]);
+    // Reading one value back waits for the Grams to be computed.
+    let _: f32 = x.clone().sum().into_scalar();
+    let style = started.elapsed().as_secs_f64();
+    objective.evaluate(&x).unwrap();
+    let first_iteration = started.elapsed().as_secs_f64();
+    let mut times: Vec<f64> = (0..evaluations)
+        .map(|_| {
+            let t = Instant::now();
+            objective.evaluate(&x).unwrap();
+            t.elapsed().as_secs_f64()
+        })
+        .collect();
+    times.sort_by(f64::total_cmp);
+    let median = times[times.len() / 2];
+    Timing { width: shape[3], height: shape[2], loaded, style, first_iteration, median }
+}
+
 fn main() {
     let args: Vec<String> = std::env::args().collect();
     let sizes: Vec<u32> = arg::<String>(&args, "--sizes")
@@ -39,11 +84,8 @@ fn main() {
         .collect();
     let evaluations: usize = arg(&args, "--evaluations").unwrap_or(10);
     let json = args.iter().any(|a| a == "--json");
-    let examples = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples");
     let device = ComputeDevice::cpu();
     let recipe = Recipe::default();
-    let layers: Vec<usize> = recipe.resolved_layers().iter().map(|l| l.index).collect();
-    let deepest = *layers.iter().max().unwrap();
     if !json {
         println!("{}; default recipe; median of {evaluations} evaluations", device.description);
         println!(
@@ -52,44 +94,14 @@ fn main() {
         );
     }
     for size in sizes {
-        let started = Instant::now();
-        let model = Vgg19::new(weights::load(None, deepest).unwrap(), recipe.pooling, &device.device);
-        let loaded = started.elapsed().as_secs_f64();
-        let tensor = |name: &str| {
-            let image = load(&examples.join(name), name).unwrap();
-            let (w, h) = fit(image.width(), image.height(), size);
-            let planar = to_planar(&image, w, h);
-            Tensor::<4>::from_data(
-                TensorData::new(planar.data, [1, 3, h as usize, w as usize]),
-                &device.device,
-            )
-        };
-        let content = tensor("castle.jpg");
-        let grams = StyleGrams::new(&model, &recipe, &[(tensor("starry_night.jpg"), 1.0)]);
-        let shape = content.dims();
-        let mut objective = Objective::new(model, &recipe, content.clone(), &grams);
-        let x = content.reshape([shape.iter().product::<usize>()]);
-        // Reading one value back waits for the Grams to be computed.
-        let _: f32 = x.clone().sum().into_scalar();
-        let style = started.elapsed().as_secs_f64();
-        objective.evaluate(&x).unwrap();
-        let first_iteration = started.elapsed().as_secs_f64();
-        let mut times: Vec<f64> = (0..evaluations)
-            .map(|_| {
-                let t = Instant::now();
-                objective.evaluate(&x).unwrap();
-                t.elapsed().as_secs_f64()
-            })
-            .collect();
-        times.sort_by(f64::total_cmp);
-        let median = times[times.len() / 2];
+        let Timing { width, height, loaded, style, first_iteration, median } =
+            measure(&recipe, &device, size, evaluations);
         let peak = peak_rss_mb();
         if json {
             println!(
-                "{{\"size\": {size}, \"width\": {}, \"height\": {}, \"seconds_per_evaluation\": {median}, \
+                "{{\"size\": {size}, \"width\": {width}, \"height\": {height}, \"seconds_per_evaluation\": {median}, \
                  \"load_seconds\": {loaded}, \"style_seconds\": {style}, \
-                 \"first_iteration_seconds\": {first_iteration}, \"peak_mb\": {peak}}}",
-                shape[3], shape[2]
+                 \"first_iteration_seconds\": {first_iteration}, \"peak_mb\": {peak}}}"
             );
         } else {
             println!(

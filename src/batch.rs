@@ -5,14 +5,17 @@ use std::collections::HashSet;
 use std::fs::File;
 use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::sync::atomic::AtomicBool;
 use std::time::Instant;
 
 use anyhow::{Context, Result, anyhow};
 use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget};
 use nst::error::Interrupted;
-use nst::jobs::{self as plan, Job};
-use nst::transfer::{Painter, Progress, prepare_content, prepare_styles};
+use nst::inputs::{Styles, prepare_content, prepare_styles};
+use nst::jobs::{self as plan, Job, Shard};
+use nst::painter::Painter;
+use nst::report::Progress;
 use nst::{Recipe, usage};
 
 use crate::cli::BatchArgs;
@@ -35,18 +38,7 @@ struct Tally {
 pub fn batch(args: BatchArgs) -> Result<()> {
     let recipe = recipe_from(&args.paint)?;
     let looks = looks(&args)?;
-    let contents = match (&args.content_dir, &args.content_list) {
-        (Some(dir), _) => plan::list_dir(dir)?,
-        (None, Some(list)) => plan::read_list(list)?,
-        (None, None) => return Err(usage!("give --content-dir or --content-list")),
-    };
-    if contents.is_empty() {
-        return Err(usage!("no content images found (looked for .png, .jpg, … files)"));
-    }
-    std::fs::create_dir_all(&args.out_dir)
-        .map_err(|e| usage!("{}: --out-dir: cannot create: {e}", args.out_dir.display()))?;
-    let names: Vec<String> = looks.iter().map(|l| l.name.clone()).collect();
-    let jobs = plan::plan(&contents, &names, &args.out_dir, &args.format, args.shard)?;
+    let jobs = plan_jobs(&args, &looks)?;
     // Styles are checked before anything is painted: a bad one spoils every job.
     let styles = looks.iter().map(|l| prepare_styles(&recipe, &l.styles)).collect::<Result<Vec<_>>>()?;
     remove_stale_partials(&args.out_dir, &jobs)?;
@@ -54,7 +46,6 @@ pub fn batch(args: BatchArgs) -> Result<()> {
         Some(path) => Some(Manifest::open(path)?),
         None => None,
     };
-
     let mut tally = Tally::default();
     let mut todo = Vec::new();
     for job in jobs {
@@ -66,61 +57,63 @@ pub fn batch(args: BatchArgs) -> Result<()> {
         }
     }
     let quiet = args.paint.quiet;
-    let multi = MultiProgress::with_draw_target(if quiet || args.json {
+    let hidden = quiet || args.json;
+    let multi = MultiProgress::with_draw_target(if hidden {
         ProgressDrawTarget::hidden()
     } else {
         ProgressDrawTarget::stderr()
     });
-    let say = |message: &str| {
-        if quiet {
-        } else if multi.is_hidden() {
-            eprintln!("nst: {message}");
-        } else {
-            let _ = multi.println(format!("nst: {message}"));
-        }
-    };
     let interrupted = interrupt_flag()?;
     let outcome = if todo.is_empty() {
         Ok(())
     } else {
-        let device = nst::device::select(recipe.device, &mut |m| say(m))?;
-        say(&format!("device: {}", device.description));
-        let mut painters: Vec<Painter> = Vec::with_capacity(styles.len());
-        for look_styles in styles {
-            painters.push(match painters.first() {
-                None => Painter::new(&recipe, args.paint.weights.as_deref(), look_styles, &device)?,
-                Some(first) => first.restyled(look_styles),
-            });
-        }
-        let overall = multi.add(ProgressBar::new(todo.len() as u64));
-        overall.set_style(progress::style(
-            "{bar:30} {pos}/{len} images [{elapsed_precise} < {eta_precise}] {msg}",
-        ));
-        let mut bar = Bar::new(quiet || args.json, interrupted.clone(), Some(multi.clone()));
-        let painting = Painting { recipe: &recipe, painters: &painters, looks: &looks, json: args.json };
-        let result = painting.all(&todo, &mut bar, &overall, &interrupted, &mut manifest, &mut tally);
-        overall.finish_and_clear();
-        result
+        let painting = Painting { recipe: &recipe, looks: &looks, json: args.json, multi: &multi, quiet };
+        painting.start(&args, styles, &todo, &interrupted, &mut manifest, &mut tally)
     };
-    let total = tally.done + tally.skipped + tally.failed.len();
-    if !quiet || !tally.failed.is_empty() {
-        eprintln!(
-            "nst: batch: {} done, {} skipped, {} failed, of {total}{}",
-            tally.done,
-            tally.skipped,
-            tally.failed.len(),
-            args.shard.map(|s| format!(" (shard {}/{})", s.index, s.count)).unwrap_or_default()
-        );
-    }
+    tally.report(quiet, args.shard);
     outcome?;
-    if !tally.failed.is_empty() {
-        return Err(anyhow!(
-            "{} of {total} images failed:\n  {}",
-            tally.failed.len(),
-            tally.failed.join("\n  ")
-        ));
+    tally.into_result()
+}
+
+/// Every (photo, look) job this machine's shard owns, with its output path.
+fn plan_jobs(args: &BatchArgs, looks: &[Look]) -> Result<Vec<Job>> {
+    let contents = match (&args.content_dir, &args.content_list) {
+        (Some(dir), _) => plan::list_dir(dir)?,
+        (None, Some(list)) => plan::read_list(list)?,
+        (None, None) => return Err(usage!("give --content-dir or --content-list")),
+    };
+    if contents.is_empty() {
+        return Err(usage!("no content images found (looked for .png, .jpg, … files)"));
     }
-    Ok(())
+    std::fs::create_dir_all(&args.out_dir)
+        .map_err(|e| usage!("{}: --out-dir: cannot create: {e}", args.out_dir.display()))?;
+    let names: Vec<String> = looks.iter().map(|l| l.name.clone()).collect();
+    plan::plan(&contents, &names, &args.out_dir, &args.format, args.shard)
+}
+
+impl Tally {
+    /// The closing line: counts of done, skipped and failed jobs (always when some failed).
+    fn report(&self, quiet: bool, shard: Option<Shard>) {
+        let total = self.done + self.skipped + self.failed.len();
+        if !quiet || !self.failed.is_empty() {
+            eprintln!(
+                "nst: batch: {} done, {} skipped, {} failed, of {total}{}",
+                self.done,
+                self.skipped,
+                self.failed.len(),
+                shard.map(|s| format!(" (shard {}/{})", s.index, s.count)).unwrap_or_default()
+            );
+        }
+    }
+
+    /// An error listing the failed jobs, if any failed.
+    fn into_result(self) -> Result<()> {
+        if self.failed.is_empty() {
+            return Ok(());
+        }
+        let total = self.done + self.skipped + self.failed.len();
+        Err(anyhow!("{} of {total} images failed:\n  {}", self.failed.len(), self.failed.join("\n  ")))
+    }
 }
 
 /// `--style a --style b` makes two looks; with `--style-blend` they make one, named `a+b`.
@@ -156,29 +149,68 @@ fn remove_stale_partials(out_dir: &Path, jobs: &[Job]) -> Result<()> {
 
 struct Painting<'a> {
     recipe: &'a Recipe,
-    painters: &'a [Painter],
     looks: &'a [Look],
     json: bool,
+    multi: &'a MultiProgress,
+    quiet: bool,
 }
 
 impl Painting<'_> {
+    /// Pick the device, load the model once for every look, and paint `todo` under an
+    /// overall bar.
+    fn start(
+        &self,
+        args: &BatchArgs,
+        styles: Vec<Styles>,
+        todo: &[Job],
+        interrupted: &Arc<AtomicBool>,
+        manifest: &mut Option<Manifest>,
+        tally: &mut Tally,
+    ) -> Result<()> {
+        let say = |message: &str| {
+            if self.quiet {
+            } else if self.multi.is_hidden() {
+                eprintln!("nst: {message}");
+            } else {
+                let _ = self.multi.println(format!("nst: {message}"));
+            }
+        };
+        let device = nst::device::select(self.recipe.device, &mut |m| say(m))?;
+        say(&format!("device: {}", device.description));
+        let mut painters: Vec<Painter> = Vec::with_capacity(styles.len());
+        for look_styles in styles {
+            painters.push(match painters.first() {
+                None => Painter::new(self.recipe, args.paint.weights.as_deref(), look_styles, &device)?,
+                Some(first) => first.restyled(look_styles),
+            });
+        }
+        let overall = self.multi.add(ProgressBar::new(todo.len() as u64));
+        overall.set_style(progress::style(
+            "{bar:30} {pos}/{len} images [{elapsed_precise} < {eta_precise}] {msg}",
+        ));
+        let mut bar = Bar::new(self.quiet || self.json, interrupted.clone(), Some(self.multi.clone()));
+        let result = self.all(&painters, todo, &mut bar, &overall, manifest, tally);
+        overall.finish_and_clear();
+        result
+    }
+
     /// Paint every job in turn; a failed one is recorded and the rest go on.
     fn all(
         &self,
+        painters: &[Painter],
         todo: &[Job],
         bar: &mut Bar,
         overall: &ProgressBar,
-        interrupted: &AtomicBool,
         manifest: &mut Option<Manifest>,
         tally: &mut Tally,
     ) -> Result<()> {
         for job in todo {
-            if interrupted.load(Ordering::SeqCst) {
+            if bar.cancelled() {
                 return Err(Interrupted { saved: None }.into());
             }
             overall.set_message(job.content.display().to_string());
             let started = Instant::now();
-            let painter = &self.painters[job.look];
+            let painter = &painters[job.look];
             let result = prepare_content(self.recipe, &job.content, &job.output, painter.styles())
                 .and_then(|content| painter.paint(content, &job.output, false, bar));
             let seconds = Some(started.elapsed().as_secs_f64());

@@ -2,11 +2,12 @@
 
 use std::path::PathBuf;
 
-use clap::{Parser, Subcommand};
+use clap::{Parser, Subcommand, ValueEnum};
 
-use nst::config::{OptimizerKind, Pooling, PreserveColors};
+use nst::colour::PreserveColors;
 use nst::device::DeviceChoice;
 use nst::jobs::Shard;
+use nst::recipe::{OptimizerKind, Overrides, Pooling};
 
 #[derive(Parser, Debug)]
 #[command(name = "nst", version, about = "Neural style transfer (Gatys et al.) on VGG19")]
@@ -51,7 +52,7 @@ pub struct FeaturesArgs {
     pub weights: Option<PathBuf>,
     /// Where to compute: auto, gpu or cpu.
     #[arg(long, value_enum, default_value = "auto")]
-    pub device: DeviceChoice,
+    pub device: Device,
 }
 
 #[derive(clap::Args, Debug)]
@@ -152,7 +153,7 @@ pub struct PaintArgs {
     pub history: Option<usize>,
     /// Pooling between VGG19 blocks [recipe default: max].
     #[arg(long, value_enum)]
-    pub pooling: Option<Pooling>,
+    pub pooling: Option<Pool>,
     /// Longer side of the output in pixels [recipe default: 512].
     #[arg(long, value_name = "PX")]
     pub size: Option<u32>,
@@ -168,7 +169,7 @@ pub struct PaintArgs {
     /// Keep the photo's colours: luminance (transfer brightness only) or match (recolour the
     /// painting to the photo's colours) [recipe default: none].
     #[arg(long, value_enum, value_name = "MODE")]
-    pub preserve_colors: Option<PreserveColors>,
+    pub preserve_colors: Option<Colours>,
     /// Coarse-to-fine levels, each twice the size of the last, ending at --size; large outputs
     /// get their big strokes far sooner (e.g. --size 1024 --scales 3) [recipe default: 1].
     #[arg(long, value_name = "N")]
@@ -178,7 +179,7 @@ pub struct PaintArgs {
     pub save_every: Option<usize>,
     /// The pixel optimiser [recipe default: lbfgs].
     #[arg(long, value_enum)]
-    pub optimizer: Option<OptimizerKind>,
+    pub optimizer: Option<Optimizer>,
     /// Adam's step size in 0–255 pixel units [recipe default: 2].
     #[arg(long, value_name = "RATE")]
     pub lr: Option<f64>,
@@ -187,11 +188,114 @@ pub struct PaintArgs {
     pub seed: Option<u64>,
     /// Where to compute: auto (a GPU if found, else the CPU), gpu or cpu [recipe default: auto].
     #[arg(long, value_enum)]
-    pub device: Option<DeviceChoice>,
+    pub device: Option<Device>,
     /// VGG19 weights (safetensors; Keras or torchvision names) [default: built in].
     #[arg(long, value_name = "FILE")]
     pub weights: Option<PathBuf>,
     /// No progress bar, notices or summary; errors only.
     #[arg(long, short = 'q')]
     pub quiet: bool,
+}
+
+impl PaintArgs {
+    /// The recipe keys these flags set.
+    pub fn overrides(&self) -> Overrides {
+        Overrides {
+            content_weight: self.content_weight,
+            style_weight: self.style_weight,
+            tv_weight: self.tv_weight,
+            iterations: self.iterations,
+            history_size: self.history,
+            size: self.size,
+            style_size: self.style_size,
+            style_scale: self.style_scale,
+            pooling: self.pooling.map(Into::into),
+            init: self.init.clone(),
+            seed: self.seed,
+            device: self.device.map(Into::into),
+            preserve_colors: self.preserve_colors.map(Into::into),
+            scales: self.scales,
+            save_every: self.save_every,
+            optimizer: self.optimizer.map(Into::into),
+            learning_rate: self.lr,
+        }
+    }
+}
+
+/// `--pooling`: the recipe's [`Pooling`].
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum Pool {
+    Max,
+    /// Gatys et al. found average pooling gives slightly smoother results.
+    Avg,
+}
+
+impl From<Pool> for Pooling {
+    fn from(p: Pool) -> Self {
+        match p {
+            Pool::Max => Pooling::Max,
+            Pool::Avg => Pooling::Avg,
+        }
+    }
+}
+
+/// `--optimizer`: the recipe's [`OptimizerKind`].
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum Optimizer {
+    /// L-BFGS with a strong-Wolfe line search: the classic choice for style transfer.
+    Lbfgs,
+    /// Adam: one evaluation per iteration, noisier.
+    Adam,
+}
+
+impl From<Optimizer> for OptimizerKind {
+    fn from(o: Optimizer) -> Self {
+        match o {
+            Optimizer::Lbfgs => OptimizerKind::Lbfgs,
+            Optimizer::Adam => OptimizerKind::Adam,
+        }
+    }
+}
+
+/// `--preserve-colors`: the recipe's [`PreserveColors`].
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum Colours {
+    /// The painting's colours.
+    None,
+    /// Optimise luminance only, then put back the photo's chroma (YIQ).
+    Luminance,
+    /// Recolour the painting to the photo's colour mean and covariance first.
+    Match,
+}
+
+impl From<Colours> for PreserveColors {
+    fn from(c: Colours) -> Self {
+        match c {
+            Colours::None => PreserveColors::None,
+            Colours::Luminance => PreserveColors::Luminance,
+            Colours::Match => PreserveColors::Match,
+        }
+    }
+}
+
+/// `--device`: the recipe's [`DeviceChoice`].
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum Device {
+    /// A real GPU through wgpu when one is found, else the CPU.
+    Auto,
+    /// wgpu only; an error when no usable adapter exists. Also accepts software Vulkan
+    /// (Mesa's lavapipe), which is slow but useful for testing.
+    Gpu,
+    /// burn's CPU backend (flex).
+    Cpu,
+}
+
+impl From<Device> for DeviceChoice {
+    fn from(d: Device) -> Self {
+        match d {
+            Device::Auto => DeviceChoice::Auto,
+            Device::Gpu => DeviceChoice::Gpu,
+            Device::Cpu => DeviceChoice::Cpu,
+        }
+    }
 }

@@ -4,9 +4,7 @@
 use crate::image_io::Planar;
 
 /// How to keep the photo's colours (`preserve_colors` in the recipe).
-#[derive(
-    Debug, Clone, Copy, PartialEq, Eq, Default, serde::Deserialize, serde::Serialize, clap::ValueEnum,
-)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Deserialize, serde::Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum PreserveColors {
     /// The painting's colours.

@@ -1,4 +1,6 @@
-//! Picking where the work runs. The only file that names concrete burn backends.
+//! Picking where the work runs: the one place a backend is chosen. (The CPU kernels in
+//! `model/same_conv.rs` and `model/max_pool.rs` name burn's backends too, but only to tell
+//! burn's dispatch which backends their extension covers.)
 //!
 //! Two hazards measured with burn 0.22.1 shape this file:
 //! - Without a Vulkan driver, wgpu fell back to OpenGL, panicked inside wgpu and then hung,
@@ -20,7 +22,7 @@ use burn::tensor::wgpu::{WgpuBackend, wgpu};
 use burn::tensor::{Device, DeviceKind, Tensor};
 
 /// What the user asked for with `--device`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum, serde::Deserialize, serde::Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize, serde::Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum DeviceChoice {
     /// A real GPU through wgpu when one is found, else the CPU.

@@ -2,19 +2,20 @@
 //! tests and the corpus replay that CI runs. Each takes arbitrary bytes; it may return early on
 //! an error, but a panic, a hang or a wrong-sized success is a bug.
 
-use crate::config::Recipe;
 use crate::image_io;
 use crate::layers::VGG19;
 use crate::model::weights;
+use crate::recipe::{Origin, RawRecipe, Recipe};
 
-/// Any text as a recipe: an error, or a recipe that validates.
+/// Any text as a recipe: an error, or a recipe whose parts agree with what was asked.
 pub fn recipe(bytes: &[u8]) {
     if let Ok(text) = std::str::from_utf8(bytes)
-        && let Ok(recipe) = Recipe::from_toml(text, "fuzz.toml")
+        && let Ok(raw) = RawRecipe::from_toml(text, Origin::File("fuzz.toml".into()))
+        && let Ok(recipe) = Recipe::resolve(raw)
     {
-        assert!(recipe.validate().is_ok());
-        assert_eq!(recipe.levels().len(), recipe.scales);
-        let _ = recipe.style_side();
+        assert_eq!(recipe.schedule.levels.len(), recipe.asked.values.scales);
+        assert!(recipe.schedule.levels.iter().all(|l| l.side >= 1 && l.iterations >= 1));
+        assert!(recipe.style_side >= 1 && !recipe.loss.layers.is_empty());
     }
 }
 

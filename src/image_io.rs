@@ -92,10 +92,14 @@ pub fn to_planar(image: &DynamicImage, width: u32, height: u32) -> Planar {
 }
 
 impl Planar {
-    /// Bilinear resize, for reusing a result as the start at another size. (`image` clamps
-    /// float pixels to 0–1 when resizing, hence the scaling around it.)
+    /// Bilinear resize, for reusing a result as the start at another size; a copy when the
+    /// size is already right. (`image` clamps float pixels to 0–1 when resizing, hence the
+    /// scaling around it.)
     pub fn resized(&self, width: usize, height: usize) -> Planar {
         let (w, h) = (self.width, self.height);
+        if (w, h) == (width, height) {
+            return self.clone();
+        }
         let mut img = Rgb32FImage::new(w as u32, h as u32);
         for (x, y, p) in img.enumerate_pixels_mut() {
             for c in 0..3 {
@@ -130,7 +134,7 @@ pub fn output_format(path: &Path) -> Result<ImageFormat> {
     match ext.as_deref() {
         Some("png") => Ok(ImageFormat::Png),
         Some("jpg" | "jpeg") => Ok(ImageFormat::Jpeg),
-        _ => Err(usage!("{}: --output must end in .png, .jpg or .jpeg", path.display())),
+        _ => Err(usage!("{}: can only write .png, .jpg or .jpeg files", path.display())),
     }
 }
 
@@ -200,6 +204,28 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
         .with_context(|| format!("{}: cannot write", path.display()))?;
     tmp.persist(path).map_err(|e| anyhow::anyhow!("{}: cannot write: {}", path.display(), e.error))?;
     Ok(())
+}
+
+/// Gaussian noise (σ = 32) around mid-grey, from a seeded SplitMix64 so that a seed gives the
+/// same start on every device.
+pub fn noise(width: usize, height: usize, seed: u64) -> Planar {
+    let mut state = seed;
+    let mut uniform = move || {
+        state = state.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = state;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        ((z ^ (z >> 31)) >> 11) as f64 / (1u64 << 53) as f64
+    };
+    let data = (0..3 * width * height)
+        .map(|_| {
+            // Box–Muller
+            let (u1, u2) = (uniform().max(1e-12), uniform());
+            let g = (-2.0 * u1.ln()).sqrt() * (2.0 * std::f64::consts::PI * u2).cos();
+            (127.5 + 32.0 * g) as f32
+        })
+        .collect();
+    Planar { width, height, data }
 }
 
 #[cfg(test)]

@@ -5,11 +5,9 @@ use std::path::{Path, PathBuf};
 
 use anyhow::Result;
 
-use crate::config::Recipe;
 use crate::image_io::{self, Planar};
-use crate::layers::VGG19;
 use crate::memory;
-use crate::transfer::Init;
+use crate::recipe::{Recipe, Start};
 use crate::usage;
 
 /// The style images, decoded and scaled, each with its blend weight (the weights sum to 1).
@@ -35,20 +33,14 @@ pub fn prepare_styles(recipe: &Recipe, styles: &[(PathBuf, f64)]) -> Result<Styl
         let given: Vec<_> = styles.iter().map(|(_, w)| w.to_string()).collect();
         return Err(usage!("--style-blend {}: weights must be ≥ 0 with a positive sum", given.join(",")));
     }
-    let side = recipe.style_side();
     let mut images = Vec::with_capacity(styles.len());
     for (path, weight) in styles {
         let style = image_io::load(path, "style image")?;
         check_source(path, &style, recipe)?;
-        let (w, h) = image_io::fit(style.width(), style.height(), side);
-        let flag = match (recipe.style_size, recipe.style_scale) {
-            (Some(side), _) => format!("--style-size {side}"),
-            (None, Some(scale)) => format!("--style-scale {scale}"),
-            (None, None) => format!("--size {}", recipe.size),
-        };
+        let (w, h) = image_io::fit(style.width(), style.height(), recipe.style_side);
         // No `--scales` check: coarse levels never shrink the painting below 128 px.
-        check_size(w, h, recipe).map_err(|e| usage!("{}: {flag}: {e}", path.display()))?;
-        check_host_memory(w, h, recipe).map_err(|e| usage!("{}: {flag}: {e}", path.display()))?;
+        let sized = check_size(w, h, recipe).and_then(|()| check_host_memory(w, h, recipe));
+        sized.map_err(|e| usage!("{}: {}: {e}", path.display(), recipe.style_side_source()))?;
         images.push((image_io::to_planar(&style, w, h), weight / total));
     }
     Ok(Styles { images, paths: styles.iter().map(|(p, _)| p.clone()).collect() })
@@ -57,8 +49,8 @@ pub fn prepare_styles(recipe: &Recipe, styles: &[(PathBuf, f64)]) -> Result<Styl
 /// Check the output path, then decode and scale the content photo (and an `init` image file).
 pub fn prepare_content(recipe: &Recipe, content: &Path, output: &Path, styles: &Styles) -> Result<Content> {
     image_io::output_format(output)?;
-    let init_path = match &recipe.init {
-        Init::File(p) => Some(p.as_path()),
+    let init_path = match &recipe.start {
+        Start::File(p) => Some(p.as_path()),
         _ => None,
     };
     let inputs = std::iter::once(content).chain(init_path).chain(styles.paths.iter().map(PathBuf::as_path));
@@ -66,12 +58,16 @@ pub fn prepare_content(recipe: &Recipe, content: &Path, output: &Path, styles: &
 
     let photo = image_io::load(content, "content image")?;
     check_source(content, &photo, recipe)?;
-    let (w, h) = image_io::fit(photo.width(), photo.height(), recipe.size);
-    check_size(w, h, recipe).map_err(|e| usage!("--size: {e}"))?;
-    let (cw, ch) = coarsest(w, h, recipe);
-    check_size(cw, ch, recipe)
-        .map_err(|e| usage!("--scales {}: at the coarsest level {e}; use fewer scales", recipe.scales))?;
-    check_host_memory(w, h, recipe).map_err(|e| usage!("--size {}: {e}", recipe.size))?;
+    let schedule = &recipe.schedule;
+    let size = recipe.describe("size", schedule.size);
+    let (w, h) = image_io::fit(photo.width(), photo.height(), schedule.size);
+    check_size(w, h, recipe).map_err(|e| usage!("{size}: {e}"))?;
+    let (cw, ch) = image_io::fit(w, h, schedule.coarsest_side());
+    check_size(cw, ch, recipe).map_err(|e| {
+        let scales = recipe.describe("scales", schedule.levels.len());
+        usage!("{scales}: at the coarsest level {e}; use fewer scales")
+    })?;
+    check_host_memory(w, h, recipe).map_err(|e| usage!("{size}: {e}"))?;
     let init = match init_path {
         Some(path) => Some(image_io::to_planar(&image_io::load(path, "--init image")?, w, h)),
         None => None,
@@ -86,48 +82,35 @@ fn check_output<'a>(output: &Path, inputs: impl Iterator<Item = &'a Path>) -> Re
         return Err(usage!("{}: output directory {} does not exist", output.display(), dir.display()));
     }
     if output.is_dir() {
-        return Err(usage!("{}: --output is a directory", output.display()));
+        return Err(usage!("{}: the output is a directory", output.display()));
     }
     // Fail now, not after an hour of optimisation, if the directory is not writable.
     image_io::partial_file_for(output)?;
     let canonical_output = std::fs::canonicalize(dir).ok().zip(output.file_name()).map(|(d, f)| d.join(f));
     for input in inputs {
         if std::fs::canonicalize(input).ok().is_some_and(|i| Some(i) == canonical_output) {
-            return Err(usage!("{}: --output would overwrite an input image", output.display()));
+            return Err(usage!("{}: the output would overwrite an input image", output.display()));
         }
     }
     Ok(())
 }
 
-/// Smallest side the recipe's deepest layer can see: VGG19 halves the image at each pool.
-fn min_side(recipe: &Recipe) -> u32 {
-    let deepest = recipe.resolved_layers().iter().map(|l| l.index).max().unwrap_or(0);
-    1 << VGG19[..deepest].iter().filter(|l| l.pool_after).count()
-}
-
 /// An input smaller than the network can see holds no usable content or style.
 fn check_source(path: &Path, image: &image::DynamicImage, recipe: &Recipe) -> Result<()> {
-    let (w, h, min) = (image.width(), image.height(), min_side(recipe));
+    let (w, h, min) = (image.width(), image.height(), recipe.loss.min_side());
     if w.min(h) < min {
         return Err(usage!("{}: image is {w}×{h}; VGG19 needs at least {min} pixels a side", path.display()));
     }
     Ok(())
 }
 
-/// An image of `width`×`height` at full size, at the recipe's coarsest level.
-fn coarsest(width: u32, height: u32, recipe: &Recipe) -> (u32, u32) {
-    let side = recipe.levels().first().map_or(recipe.size, |(side, _)| *side);
-    let scale = side as f64 / recipe.size as f64;
-    (((width as f64 * scale).round() as u32).max(1), ((height as f64 * scale).round() as u32).max(1))
-}
-
 /// The deepest layer must still have a pixel after the pools.
 fn check_size(width: u32, height: u32, recipe: &Recipe) -> Result<()> {
-    let min_side = min_side(recipe);
+    let min_side = recipe.loss.min_side();
     if width.min(height) < min_side {
         return Err(usage!(
             "the image would be {width}×{height}, but layer {} needs at least {min_side} pixels a side",
-            recipe.deepest_layer()
+            recipe.loss.deepest_name()
         ));
     }
     Ok(())
@@ -138,29 +121,36 @@ fn check_host_memory(width: u32, height: u32, recipe: &Recipe) -> Result<()> {
     let needed = memory::host_image_bytes(width as u64 * height as u64);
     match memory::available_bytes().filter(|available| needed > *available) {
         Some(available) => {
-            let fits = memory::largest_side(width, height, recipe.history_size, available);
+            let fits = memory::largest_side(width, height, recipe.optimiser.stored_pairs(), available);
             Err(usage!("a {width}×{height} image does not fit in memory; {fits} pixels a side or less would"))
         }
         None => Ok(()),
     }
 }
 
+/// What [`check_memory`] needs of the recipe: the optimiser's stored image pairs, and how the
+/// user named the size, for the message.
+#[derive(Debug, Clone)]
+pub(crate) struct MemoryNeeds {
+    pub pairs: usize,
+    pub size: String,
+}
+
 /// Refuse a run whose estimated peak memory exceeds what the system has available.
-pub(crate) fn check_memory(recipe: &Recipe, content: &Content, styles: &Styles) -> Result<()> {
+pub(crate) fn check_memory(needs: &MemoryNeeds, content: &Content, styles: &Styles) -> Result<()> {
     let Some(available) = memory::available_bytes() else { return Ok(()) };
-    let history = recipe.history_size;
     let (w, h) = (content.image.width as u32, content.image.height as u32);
     let style_pixels = styles.images.iter().map(|(s, _)| (s.width * s.height) as u64).max().unwrap_or(0);
-    let needed = memory::estimate_bytes(w as u64 * h as u64, style_pixels, history);
+    let needed = memory::estimate_bytes(w as u64 * h as u64, style_pixels, needs.pairs);
     if needed <= available {
         return Ok(());
     }
     let gib = |b: f64| b / (1u64 << 30) as f64;
-    let fits = memory::largest_side(w, h, history, available);
+    let fits = memory::largest_side(w, h, needs.pairs, available);
     Err(usage!(
-        "--size {}: a {w}×{h} run needs about {:.1} GiB of memory, but {:.1} GiB is available; \
+        "{}: a {w}×{h} run needs about {:.1} GiB of memory, but {:.1} GiB is available; \
          --size {fits} or less would fit (with --style-size no larger)",
-        recipe.size,
+        needs.size,
         gib(needed),
         gib(available)
     ))

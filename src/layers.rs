@@ -68,6 +68,12 @@ fn parse_alias(name: &str) -> Option<(usize, usize)> {
     Some((digits(block)?, digits(index)?))
 }
 
+/// Smallest side an image may have for layer `index` to still see a pixel: VGG19 halves the
+/// image at each pool before it.
+pub fn min_side(index: usize) -> u32 {
+    1 << VGG19[..index].iter().filter(|l| l.pool_after).count()
+}
+
 /// Every name `layer_index` accepts for the layer, for `nst layers` and error messages.
 pub fn aliases(layer: &ConvLayer) -> [String; 4] {
     let (b, i) = (layer.block, layer.index_in_block);

@@ -1,14 +1,16 @@
 //! nst: neural style transfer (Gatys, Ecker & Bethge) on VGG19 with burn.
 //!
 //! ```text
-//!  cli ─▶ config (TOML recipe) ─▶ image_io ─▶ model (VGG19) ─▶ loss (objective) ─▶ optim (L-BFGS) ─▶ image_io
-//!                                    ▲            ▲                                            │
-//!                                 device ─────────┘                          transfer.rs runs it all
+//!  recipe (raw → resolved) ─▶ inputs ─▶ model (VGG19) ─▶ loss (objective) ─▶ optim (L-BFGS) ─▶ report / image_io
+//!                                           ▲                                      painter runs the levels;
+//!                                        device                                   transfer runs one photo
 //! ```
-//! Data flows one way; `optim` minimises a function of a tensor and knows nothing of images.
+//! Data flows one way. Modules import only downwards in this list (callers first):
+//! transfer → painter → inputs, report → loss → optim, model → recipe → device, colour,
+//! image_io, memory → layers, error. `optim` minimises a function of a tensor and knows nothing
+//! of images; `loss` takes a [`recipe::LossSpec`], the painter a schedule and a start.
 
 pub mod colour;
-pub mod config;
 pub mod device;
 pub mod draw;
 pub mod error;
@@ -16,20 +18,22 @@ pub mod features;
 #[doc(hidden)]
 pub mod fuzzing;
 pub mod image_io;
-mod inputs;
+pub mod inputs;
 pub mod jobs;
 pub mod layers;
 pub mod loss;
 pub mod memory;
 pub mod model;
 pub mod optim;
-mod painter;
+pub mod painter;
+pub mod recipe;
+pub mod report;
 pub mod sheet;
 pub mod transfer;
 
-pub use config::Recipe;
 pub use error::UsageError;
-pub use transfer::{RunOptions, RunSummary, run};
+pub use recipe::Recipe;
+pub use transfer::{RunOptions, run};
 
 #[cfg(test)]
 mod mutation_tests;

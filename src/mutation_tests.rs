@@ -2,8 +2,8 @@
 //! corrupted variants of valid inputs. Each must return an error or a value, never panic or hang.
 //! A stable-toolchain stand-in for cargo-fuzz that CI runs on every change.
 
-use crate::config::PRESETS;
 use crate::model::weights;
+use crate::recipe::PRESETS;
 use crate::{fuzzing, image_io};
 
 /// Rounds multiply by `NST_MUTATION_SCALE` (default 1) for long local runs, e.g.

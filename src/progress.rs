@@ -5,7 +5,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
-use nst::transfer::{IterationReport, Progress};
+use nst::report::{IterationReport, Progress};
 
 /// The iteration bar. Off a terminal indicatif draws nothing; notices still go to stderr.
 pub struct Bar {

@@ -7,8 +7,10 @@ use std::sync::atomic::{AtomicBool, Ordering};
 
 use anyhow::Result;
 use nst::layers::{VGG19, aliases};
-use nst::transfer::{Progress, RunOptions};
-use nst::{Recipe, usage};
+use nst::recipe::{RawRecipe, Recipe};
+use nst::report::Progress;
+use nst::transfer::RunOptions;
+use nst::usage;
 
 use crate::cli::{PaintArgs, RunArgs};
 use crate::progress::{Bar, JsonLines, Recorder};
@@ -45,8 +47,8 @@ pub fn run(args: RunArgs) -> Result<()> {
             nst::sheet::contact_sheet(&options.content, &styles, &options.output, &progress.iterations)?;
         nst::image_io::save_rgb_atomic(&sheet, path)?;
     }
-    if let Some(reason) = &summary.stopped_early {
-        progress.notice(reason);
+    if let Some(reason) = summary.stopped_early() {
+        progress.notice(&reason);
     }
     progress.notice(&format!(
         "{} iterations, {} loss evaluations, loss {:.4e} → {:.4e}, {:.1}s, wrote {} ({}×{})",
@@ -105,89 +107,15 @@ pub fn blend(styles: &[PathBuf], weights: &[f64]) -> Result<Vec<(PathBuf, f64)>>
     Ok(styles.iter().cloned().zip(weights.iter().copied()).collect())
 }
 
-/// The recipe (`--config`, `--preset` or the default) with the flags applied on top.
+/// The recipe (`--config`, `--preset` or the default) with the flags applied on top, resolved.
 pub fn recipe_from(args: &PaintArgs) -> Result<Recipe> {
-    let mut recipe = match (&args.config, &args.preset) {
-        (Some(path), _) => Recipe::from_file(path)?,
-        (None, Some(name)) => Recipe::preset(name)?,
-        (None, None) => Recipe::default(),
+    let mut asked = match (&args.config, &args.preset) {
+        (Some(path), _) => RawRecipe::from_file(path)?,
+        (None, Some(name)) => RawRecipe::preset(name)?,
+        (None, None) => RawRecipe::default(),
     };
-    let flag_weight = |flag: &str, value: Option<f64>, target: &mut f64| -> Result<()> {
-        if let Some(v) = value {
-            if !(v.is_finite() && v >= 0.0) {
-                return Err(usage!("{flag} {v}: must be a finite number ≥ 0"));
-            }
-            *target = v;
-        }
-        Ok(())
-    };
-    flag_weight("--content-weight", args.content_weight, &mut recipe.content_weight)?;
-    flag_weight("--style-weight", args.style_weight, &mut recipe.style_weight)?;
-    flag_weight("--tv-weight", args.tv_weight, &mut recipe.tv_weight)?;
-    let at_least_one = |flag: &str, value: Option<usize>| match value {
-        Some(0) => Err(usage!("{flag} 0: must be at least 1")),
-        _ => Ok(value),
-    };
-    if let Some(n) = at_least_one("--iterations", args.iterations)? {
-        recipe.iterations = n;
-        recipe.level_iterations.clear();
-    }
-    if let Some(n) = at_least_one("--history", args.history)? {
-        if n > 100 {
-            return Err(usage!("--history {n}: must be between 1 and 100"));
-        }
-        recipe.history_size = n;
-    }
-    if let Some(side) = at_least_one("--size", args.size.map(|s| s as usize))? {
-        recipe.size = side as u32;
-    }
-    if let Some(side) = at_least_one("--style-size", args.style_size.map(|s| s as usize))? {
-        (recipe.style_size, recipe.style_scale) = (Some(side as u32), None);
-    }
-    if let Some(scale) = args.style_scale {
-        if !(scale.is_finite() && (0.05..=20.0).contains(&scale)) {
-            return Err(usage!("--style-scale {scale}: must be between 0.05 and 20"));
-        }
-        (recipe.style_size, recipe.style_scale) = (None, Some(scale));
-    }
-    if let Some(p) = args.pooling {
-        recipe.pooling = p;
-    }
-    if let Some(init) = &args.init {
-        recipe.init = init.clone().into();
-    }
-    if let Some(seed) = args.seed {
-        recipe.seed = seed;
-    }
-    if let Some(device) = args.device {
-        recipe.device = device;
-    }
-    if let Some(mode) = args.preserve_colors {
-        recipe.preserve_colors = mode;
-    }
-    if let Some(n) = args.scales {
-        if !(1..=6).contains(&n) {
-            return Err(usage!("--scales {n}: must be between 1 and 6"));
-        }
-        if recipe.level_iterations.len() != n {
-            recipe.level_iterations.clear();
-        }
-        recipe.scales = n;
-    }
-    if let Some(n) = args.save_every {
-        recipe.save_every = n;
-    }
-    if let Some(kind) = args.optimizer {
-        recipe.optimizer = kind;
-    }
-    if let Some(lr) = args.lr {
-        if !(lr.is_finite() && lr > 0.0) {
-            return Err(usage!("--lr {lr}: must be a finite number > 0"));
-        }
-        recipe.learning_rate = lr;
-    }
-    recipe.validate().map_err(|e| usage!("{e} (after applying flags)"))?;
-    Ok(recipe)
+    asked.apply(&args.overrides());
+    Recipe::resolve(asked)
 }
 
 /// `hood.jpg` + `wave.jpg` → `hood_wave.png` in the current directory.

@@ -4,7 +4,8 @@
 use std::path::Path;
 
 use anyhow::Result;
-use nst::transfer::{RunOptions, RunSummary};
+use nst::report::RunSummary;
+use nst::transfer::RunOptions;
 use serde_json::{Value, json};
 
 use crate::progress::{Recorder, iteration_json};
@@ -33,7 +34,7 @@ pub fn write(
                 "seconds": s.elapsed.as_secs_f64(),
                 "width": s.width,
                 "height": s.height,
-                "stopped_early": s.stopped_early,
+                "stopped_early": s.stopped_early(),
             }),
         ),
         Err(e) if nst::error::exit_code(e) == 130 => ("interrupted", json!({ "error": format!("{e:#}") })),
@@ -46,7 +47,11 @@ pub fn write(
         "styles": options.styles.iter().map(|(p, w)| json!({ "path": p, "weight": w })).collect::<Vec<_>>(),
         "output": options.output,
         "device": device,
-        "recipe": options.recipe,
+        "recipe": options.recipe.asked.values,
+        "recipe_from": {
+            "base": options.recipe.asked.origin_name(),
+            "flags": options.recipe.asked.flagged().collect::<Vec<_>>(),
+        },
         "summary": summary,
         "notices": recorder.notices,
         "iterations": iterations,

@@ -9,7 +9,7 @@ use image::{Rgb, RgbImage};
 
 use crate::draw;
 use crate::image_io;
-use crate::transfer::IterationReport;
+use crate::report::IterationReport;
 
 const LABEL_BAR: u32 = 26;
 const PLOT_HEIGHT: u32 = 220;

@@ -33,10 +33,10 @@ pub fn features(args: FeaturesArgs) -> Result<()> {
         return Err(usage!("{}: too narrow to see at --size {}", args.image.display(), args.size));
     }
     let image = image_io::to_planar(&decoded, w, h);
-    let device = nst::device::select(args.device, &mut |m| eprintln!("nst: {m}"))?;
+    let device = nst::device::select(args.device.into(), &mut |m| eprintln!("nst: {m}"))?;
     let deepest = *layers.iter().max().unwrap_or(&0);
     let weights = weights::load(args.weights.as_deref(), deepest)?;
-    let model = Vgg19::new(weights, nst::config::Pooling::Max, &device.device);
+    let model = Vgg19::new(weights, nst::recipe::Pooling::Max, &device.device);
     let grid = nst::features::feature_grid(&model, &image, &layers, args.count, &device)?;
     image_io::save_rgb_atomic(&grid, &args.output)?;
     eprintln!("nst: wrote {} ({}×{})", args.output.display(), grid.width(), grid.height());

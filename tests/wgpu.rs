@@ -2,7 +2,9 @@
 //! burn 0.22.1 with kernel fusion computed wrong gradients on wgpu; these tests compare the full
 //! objective's value and gradient with the CPU's, and run a short transfer there.
 //!
-//! They fail (not skip) without a Vulkan driver: install `mesa-vulkan-drivers libvulkan1`.
+//! Without a Vulkan driver (`mesa-vulkan-drivers libvulkan1`) they say so on stderr and pass,
+//! so that `cargo test` works on any machine; `.ci/run` sets `NST_REQUIRE_GPU=1`, under which a
+//! missing adapter fails them.
 #![allow(clippy::unwrap_used, clippy::expect_used)] // a failed unwrap is a failed test
 
 use burn::tensor::{Device, Tensor, TensorData};
@@ -10,26 +12,42 @@ use nst::Recipe;
 use nst::device::{self, ComputeDevice};
 use nst::loss::{Objective, StyleGrams};
 use nst::model::{Vgg19, weights};
-use nst::transfer::{self, Init, RunOptions, Silent};
+use nst::report::Silent;
+use nst::transfer::RunOptions;
 
-fn wgpu_device() -> ComputeDevice {
-    let adapters = device::probe_adapters();
-    let adapter = adapters
-        .first()
-        .expect("no Vulkan/Metal/DX12 adapter: install mesa-vulkan-drivers and libvulkan1 (see .ci/run)");
-    device::init_adapter(adapter).expect("wgpu adapter starts")
+/// The first wgpu adapter, or `None` (with a line saying the test was skipped) where there is
+/// none and `NST_REQUIRE_GPU` is not set.
+fn wgpu_device(test: &str) -> Option<ComputeDevice> {
+    let adapter = first_adapter(test)?;
+    Some(device::init_adapter(&adapter).expect("wgpu adapter starts"))
+}
+
+fn first_adapter(test: &str) -> Option<device::Adapter> {
+    let adapter = device::probe_adapters().into_iter().next();
+    if adapter.is_none() {
+        let required = std::env::var_os("NST_REQUIRE_GPU").is_some_and(|v| v == "1");
+        assert!(
+            !required,
+            "no Vulkan/Metal/DX12 adapter: install mesa-vulkan-drivers and libvulkan1 (see .ci/run)"
+        );
+        // Straight to stderr: the test harness captures eprintln! of tests that pass.
+        let line = format!(
+            "{test}: SKIPPED: no Vulkan/Metal/DX12 adapter (install mesa-vulkan-drivers libvulkan1)\n"
+        );
+        let _ = std::io::Write::write_all(&mut std::io::stderr(), line.as_bytes());
+    }
+    adapter
 }
 
 fn image(seed: u64, side: usize, device: &Device) -> Tensor<4> {
-    let p = transfer::noise(side, side, seed);
+    let p = nst::image_io::noise(side, side, seed);
     Tensor::from_data(TensorData::new(p.data, [1, 3, side, side]), device)
 }
 
 fn objective_on(device: &Device, recipe: &Recipe, side: usize) -> (f64, Vec<f32>) {
-    let deepest = recipe.resolved_layers().iter().map(|l| l.index).max().unwrap();
-    let model = Vgg19::new(weights::load(None, deepest).unwrap(), recipe.pooling, device);
-    let grams = StyleGrams::new(&model, recipe, &[(image(2, side, device), 1.0)]);
-    let mut objective = Objective::new(model, recipe, image(1, side, device), &grams);
+    let model = Vgg19::new(weights::load(None, recipe.loss.deepest()).unwrap(), recipe.pooling, device);
+    let grams = StyleGrams::new(&model, &recipe.loss, &[(image(2, side, device), 1.0)]);
+    let mut objective = Objective::new(model, &recipe.loss, image(1, side, device), &grams);
     let x = image(3, side, device).reshape([3 * side * side]);
     let (terms, gradient) = objective.evaluate(&x).unwrap();
     (terms.total(), gradient.into_data().try_to_vec::<f32>().unwrap())
@@ -37,7 +55,7 @@ fn objective_on(device: &Device, recipe: &Recipe, side: usize) -> (f64, Vec<f32>
 
 #[test]
 fn objective_value_and_gradient_match_the_cpu() {
-    let gpu = wgpu_device();
+    let Some(gpu) = wgpu_device("objective_value_and_gradient_match_the_cpu") else { return };
     eprintln!("wgpu device: {}", gpu.description);
     for name in ["default", "seed"] {
         let recipe = Recipe::preset(name).unwrap();
@@ -58,10 +76,10 @@ fn objective_value_and_gradient_match_the_cpu() {
 
 #[test]
 fn short_run_completes_on_wgpu() {
-    let gpu = wgpu_device();
+    let Some(gpu) = wgpu_device("short_run_completes_on_wgpu") else { return };
     let dir = tempfile::tempdir().unwrap();
     let examples = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("examples");
-    let recipe = Recipe { iterations: 3, size: 24, init: Init::Content, ..Recipe::default() };
+    let recipe = Recipe::with(|r| (r.iterations, r.size, r.init) = (3, 24, "content".into())).unwrap();
     let options = RunOptions {
         content: examples.join("cat.png"),
         styles: vec![(examples.join("night_cafe.jpg"), 1.0)],
@@ -80,6 +98,9 @@ fn short_run_completes_on_wgpu() {
 /// run skips that. Timings are printed, not asserted (they belong to benchmarks).
 #[test]
 fn gpu_runs_keep_autotune_results_on_disk() {
+    if first_adapter("gpu_runs_keep_autotune_results_on_disk").is_none() {
+        return;
+    }
     let dir = tempfile::tempdir().unwrap();
     let cache = dir.path().join("cache");
     let examples = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("examples");

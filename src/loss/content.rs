@@ -2,7 +2,7 @@
 
 use burn::tensor::Tensor;
 
-use crate::config::Reduction;
+use crate::recipe::Reduction;
 
 /// (F − P)², reduced by mean or sum. Returns a one-element tensor.
 pub fn content_loss(features: Tensor<4>, target: Tensor<4>, reduction: Reduction) -> Tensor<1> {

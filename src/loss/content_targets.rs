@@ -23,14 +23,14 @@ fn targets_taken_from_the_first_pass_equal_a_separate_pass() {
     let recipe = Recipe::default();
     let model = Vgg19::new(weights::load(None, VGG19.len() - 1).expect("weights"), recipe.pooling, &device);
     let (photo, painting, elsewhere) = (image(0.0, &device), image(5.0, &device), image(9.0, &device));
-    let grams = StyleGrams::new(&model, &recipe, &[(painting, 1.0)]);
+    let grams = StyleGrams::new(&model, &recipe.loss, &[(painting, 1.0)]);
 
-    let mut from_photo = Objective::new(model.clone(), &recipe, photo.clone(), &grams);
+    let mut from_photo = Objective::new(model.clone(), &recipe.loss, photo.clone(), &grams);
     let (at_photo, _) = from_photo.evaluate(&flat(photo.clone())).expect("evaluation at the photo");
     assert_eq!(at_photo.content, 0.0, "the photo's own content loss");
     assert!(at_photo.style > 0.0);
 
-    let mut separate = Objective::new(model, &recipe, photo, &grams);
+    let mut separate = Objective::new(model, &recipe.loss, photo, &grams);
     let (a, grad_a) = from_photo.evaluate(&flat(elsewhere.clone())).expect("evaluation");
     let (b, grad_b) = separate.evaluate(&flat(elsewhere)).expect("evaluation");
     assert!(a.content > 0.0, "content loss away from the photo: {}", a.content);

@@ -3,7 +3,7 @@
 use burn::tensor::{Device, Tensor, TensorData};
 
 use super::{content_loss, gram, style_loss, variation_loss};
-use crate::config::{Reduction, StyleNormalization};
+use crate::recipe::{Reduction, StyleNormalization};
 
 fn values(n: usize, seed: f32) -> Vec<f32> {
     (0..n).map(|i| ((i as f32 + seed) * 12.9898).sin() * 1.5 + 0.5).collect()

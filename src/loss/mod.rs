@@ -1,9 +1,11 @@
-//! The style-transfer objective: content, style and variation terms from a recipe, with the
-//! photo's activations and the painting's Gram matrices computed once up front.
+//! The style-transfer objective: content, style and variation terms as a [`LossSpec`] says, with
+//! the photo's activations and the painting's Gram matrices computed once up front.
 
 pub mod content;
 pub mod style;
 pub mod variation;
+
+use std::collections::VecDeque;
 
 use anyhow::{Result, anyhow};
 use burn::tensor::Tensor;
@@ -12,9 +14,9 @@ pub use content::content_loss;
 pub use style::{gram, style_loss};
 pub use variation::variation_loss;
 
-use crate::config::{Recipe, ResolvedLayer};
 use crate::model::Vgg19;
 use crate::optim::DifferentiableFunction;
+use crate::recipe::{LayerSpec, LossSpec};
 
 /// The weighted value of each term (each already multiplied by its global weight).
 #[derive(Debug, Clone, Copy, Default, PartialEq)]
@@ -30,17 +32,49 @@ impl LossTerms {
     }
 }
 
-/// Targets for one recipe layer.
+/// The painting's Gram matrix at each layer with a style weight (the styles' Grams blended by
+/// weight), by VGG19 layer index; computed once and shared by every image painted in that style.
+#[derive(Clone)]
+pub struct StyleGrams(Vec<(usize, Tensor<2>)>);
+
+impl StyleGrams {
+    /// `styles` pairs each RGB image `[1, 3, H, W]` (0–255) with its blend weight.
+    pub fn new(model: &Vgg19, spec: &LossSpec, styles: &[(Tensor<4>, f64)]) -> Self {
+        let wanted = spec.style_indices();
+        let mut grams: Vec<(usize, Tensor<2>)> = Vec::with_capacity(wanted.len());
+        for (style, blend) in styles {
+            let acts = model.forward(style.clone(), &wanted);
+            for (position, (&index, act)) in wanted.iter().zip(acts).enumerate() {
+                let g = gram(act).mul_scalar(*blend as f32);
+                match grams.get_mut(position) {
+                    Some((_, sum)) => *sum = sum.clone().add(g),
+                    None => grams.push((index, g)),
+                }
+            }
+        }
+        StyleGrams(grams)
+    }
+
+    /// The target Gram matrix of VGG19 layer `index`, if it carries style.
+    fn of_layer(&self, index: usize) -> Option<&Tensor<2>> {
+        self.0.iter().find(|(i, _)| *i == index).map(|(_, g)| g)
+    }
+}
+
+/// Targets for one layer the loss reads.
 struct LayerTarget {
-    layer: ResolvedLayer,
+    layer: LayerSpec,
     content: Option<Tensor<4>>,
     style_gram: Option<Tensor<2>>,
 }
 
+/// How many evaluations' terms an [`Objective`] keeps for [`Objective::terms_of`].
+const KEPT_EVALUATIONS: usize = 64;
+
 /// The loss of one image being painted, against its content and the shared style Grams.
 pub struct Objective {
     model: Vgg19,
-    recipe: Recipe,
+    spec: LossSpec,
     targets: Vec<LayerTarget>,
     /// VGG19 indices of the layers whose activations the loss reads, ascending.
     wanted: Vec<usize>,
@@ -49,64 +83,35 @@ pub struct Objective {
     /// The photo, until its content-layer activations are known. Runs usually start from the
     /// photo, so the first evaluation's own forward pass supplies them: one pass saved.
     pending_photo: Option<Tensor<4>>,
-    /// Terms of recent evaluations with their totals: the optimiser reports only a total, and
-    /// the accepted point is not always the last one evaluated.
-    recent: std::collections::VecDeque<LossTerms>,
-}
-
-/// The painting's Gram matrix at each recipe layer with a style weight (the styles' Grams
-/// blended by weight), computed once and shared by every image painted in that style.
-#[derive(Clone)]
-pub struct StyleGrams(Vec<Option<Tensor<2>>>);
-
-impl StyleGrams {
-    /// `styles` pairs each RGB image `[1, 3, H, W]` (0–255) with its blend weight.
-    pub fn new(model: &Vgg19, recipe: &Recipe, styles: &[(Tensor<4>, f64)]) -> Self {
-        let layers = recipe.resolved_layers();
-        let wanted: Vec<usize> = layers.iter().filter(|l| l.style > 0.0).map(|l| l.index).collect();
-        let mut grams: Vec<Option<Tensor<2>>> = vec![None; layers.len()];
-        for (style, blend) in styles {
-            let mut acts = model.forward(style.clone(), &wanted).into_iter();
-            for (slot, layer) in grams.iter_mut().zip(&layers) {
-                if layer.style == 0.0 {
-                    continue;
-                }
-                let Some(act) = acts.next() else { break };
-                let g = gram(act).mul_scalar(*blend as f32);
-                *slot = Some(match slot.take() {
-                    Some(sum) => sum.add(g),
-                    None => g,
-                });
-            }
-        }
-        StyleGrams(grams)
-    }
+    /// Evaluations so far, and the terms of the latest few by number (counting from 1): the
+    /// optimiser reports only a total, and says which evaluation it accepted.
+    evaluations: usize,
+    recent: VecDeque<(usize, LossTerms)>,
 }
 
 impl Objective {
     /// `content` is an RGB image `[1, 3, H, W]` (0–255) on the model's device; the output has
-    /// its size. `styles` comes from the same model and recipe.
-    pub fn new(model: Vgg19, recipe: &Recipe, content: Tensor<4>, styles: &StyleGrams) -> Self {
-        let layers = recipe.resolved_layers();
-        let wanted: Vec<usize> = layers.iter().map(|l| l.index).collect();
+    /// its size. `styles` comes from the same model and spec.
+    pub fn new(model: Vgg19, spec: &LossSpec, content: Tensor<4>, styles: &StyleGrams) -> Self {
         let shape = content.dims();
-        let targets = layers
+        let targets = spec
+            .layers
             .iter()
-            .zip(styles.0.iter().cloned())
-            .map(|(layer, style_gram)| LayerTarget {
+            .map(|layer| LayerTarget {
                 layer: *layer,
                 content: None,
-                style_gram: style_gram.filter(|_| layer.style > 0.0),
+                style_gram: styles.of_layer(layer.index).filter(|_| layer.style > 0.0).cloned(),
             })
             .collect();
         Objective {
             model,
-            recipe: recipe.clone(),
+            spec: spec.clone(),
             targets,
-            wanted,
+            wanted: spec.indices(),
             shape,
             pending_photo: Some(content),
-            recent: Default::default(),
+            evaluations: 0,
+            recent: VecDeque::new(),
         }
     }
 
@@ -126,9 +131,7 @@ impl Objective {
             return Some(acts);
         }
         // Only the content layers: the photo's pass then stops at relu4_2, not relu5_1.
-        let indices: Vec<usize> =
-            self.targets.iter().filter(|t| t.layer.content > 0.0).map(|t| t.layer.index).collect();
-        let mut acts = self.model.forward(photo, &indices).into_iter();
+        let mut acts = self.model.forward(photo, &self.spec.content_indices()).into_iter();
         for target in self.targets.iter_mut().filter(|t| t.layer.content > 0.0) {
             target.content = acts.next();
         }
@@ -139,9 +142,9 @@ impl Objective {
         self.shape
     }
 
-    /// The terms of a recent evaluation whose total was `total`.
-    pub fn terms_for(&self, total: f64) -> Option<LossTerms> {
-        self.recent.iter().rev().find(|t| t.total() == total).copied()
+    /// The terms of evaluation number `evaluation` (counting from 1), if it is recent.
+    pub fn terms_of(&self, evaluation: usize) -> Option<LossTerms> {
+        self.recent.iter().find(|(n, _)| *n == evaluation).map(|(_, terms)| *terms)
     }
 
     /// The three weighted terms as one-element tensors, for an image `[1, 3, H, W]`.
@@ -149,25 +152,25 @@ impl Objective {
         let photo_acts = self.take_content_targets(&image);
         let at_photo = photo_acts.is_some();
         let acts = photo_acts.unwrap_or_else(|| self.model.forward(image.clone(), &self.wanted));
-        let r = &self.recipe;
+        let spec = &self.spec;
         let device = image.device();
         let mut content = Tensor::<1>::zeros([1], &device);
         let mut style = Tensor::<1>::zeros([1], &device);
         for (target, act) in self.targets.iter().zip(acts) {
             if let Some(p) = target.content.as_ref().filter(|_| !at_photo) {
-                let term = content_loss(act.clone(), p.clone(), r.content_normalization);
+                let term = content_loss(act.clone(), p.clone(), spec.content_reduction);
                 content = content.add(term.mul_scalar(target.layer.content as f32));
             }
             if let Some(a) = &target.style_gram {
-                let term = style_loss(act, a.clone(), r.style_normalization);
+                let term = style_loss(act, a.clone(), spec.style_normalization);
                 style = style.add(term.mul_scalar(target.layer.style as f32));
             }
         }
-        let variation = variation_loss(image, r.tv_exponent, r.tv_normalization);
+        let variation = variation_loss(image, spec.tv_exponent, spec.tv_reduction);
         [
-            content.mul_scalar(r.content_weight as f32),
-            style.mul_scalar(r.style_weight as f32),
-            variation.mul_scalar(r.tv_weight as f32),
+            content.mul_scalar(spec.content_weight as f32),
+            style.mul_scalar(spec.style_weight as f32),
+            variation.mul_scalar(spec.tv_weight as f32),
         ]
     }
 
@@ -188,10 +191,11 @@ impl Objective {
             .map_err(|e| anyhow!("reading the loss: {e:?}"))?;
         let terms =
             LossTerms { content: values[0] as f64, style: values[1] as f64, variation: values[2] as f64 };
-        if self.recent.len() == 64 {
+        self.evaluations += 1;
+        if self.recent.len() == KEPT_EVALUATIONS {
             self.recent.pop_front();
         }
-        self.recent.push_back(terms);
+        self.recent.push_back((self.evaluations, terms));
         Ok((terms, gradient))
     }
 }

@@ -2,7 +2,7 @@
 
 use burn::tensor::Tensor;
 
-use crate::config::StyleNormalization;
+use crate::recipe::StyleNormalization;
 
 /// Gram matrix FFᵀ/(H·W) of activations `[1, C, H, W]`: `[C, C]`. Dividing by the number of
 /// positions makes it independent of the image size, so a style target fits any output size.

@@ -2,7 +2,7 @@
 
 use burn::tensor::Tensor;
 
-use crate::config::Reduction;
+use crate::recipe::Reduction;
 
 /// Σ or mean over pixels and channels of (dx² + dy²)^exponent, for an image `[1, 3, H, W]`.
 pub fn variation_loss(image: Tensor<4>, exponent: f64, reduction: Reduction) -> Tensor<1> {

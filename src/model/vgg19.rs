@@ -11,8 +11,8 @@ use burn::tensor::{Device, Tensor, TensorData};
 use super::max_pool::max_pool2x2;
 use super::same_conv::{SameConvWeights, same_conv3x3_relu};
 use super::weights::{Preprocessing, Vgg19Weights};
-use crate::config::Pooling;
 use crate::layers::VGG19;
+use crate::recipe::Pooling;
 
 /// VGG19 up to the deepest layer a recipe needs. The weights live on a device without
 /// autodiff: they are constants, so no gradient is computed or kept for them.

@@ -30,6 +30,8 @@ pub struct Adam {
     v: Tensor<1>,
     iterations: usize,
     evaluations: usize,
+    /// Which evaluation (counting from 1) was at `x`.
+    accepted: usize,
 }
 
 impl Adam {
@@ -37,7 +39,17 @@ impl Adam {
     pub fn new(config: AdamConfig, function: &mut dyn DifferentiableFunction, x0: Tensor<1>) -> Result<Self> {
         let (f, gradient) = function.value_and_gradient(&x0)?;
         let zeros = x0.zeros_like();
-        Ok(Adam { config, x: x0, f, gradient, m: zeros.clone(), v: zeros, iterations: 0, evaluations: 1 })
+        Ok(Adam {
+            config,
+            x: x0,
+            f,
+            gradient,
+            m: zeros.clone(),
+            v: zeros,
+            iterations: 0,
+            evaluations: 1,
+            accepted: 1,
+        })
     }
 }
 
@@ -60,6 +72,7 @@ impl Minimiser for Adam {
             return Ok(StepOutcome::LineSearchFailed);
         }
         (self.x, self.f, self.gradient, self.m, self.v) = (x, f, gradient, m, v);
+        self.accepted = self.evaluations;
         self.iterations += 1;
         Ok(StepOutcome::Improved)
     }
@@ -78,6 +91,10 @@ impl Minimiser for Adam {
 
     fn evaluations(&self) -> usize {
         self.evaluations
+    }
+
+    fn accepted_evaluation(&self) -> usize {
+        self.accepted
     }
 }
 

@@ -45,6 +45,8 @@ pub struct Lbfgs {
     gamma: f64,
     iterations: usize,
     evaluations: usize,
+    /// Which evaluation (counting from 1) produced `x`.
+    accepted: usize,
 }
 
 impl Lbfgs {
@@ -64,6 +66,7 @@ impl Lbfgs {
             gamma: 1.0,
             iterations: 0,
             evaluations: 1,
+            accepted: 1,
         })
     }
 
@@ -90,7 +93,7 @@ impl Lbfgs {
         } else {
             1.0
         };
-        let start = Point { t: 0.0, f: self.f, gradient: self.gradient.clone(), slope };
+        let start = Point { t: 0.0, f: self.f, gradient: self.gradient.clone(), slope, evaluation: 0 };
         let x = self.x.clone();
         let mut phi = |t: f64| -> Result<(f64, Tensor<1>, f64)> {
             let (f, g) =
@@ -99,6 +102,7 @@ impl Lbfgs {
             Ok((f, g, s))
         };
         let result = strong_wolfe(&mut phi, &start, t0, self.config.line_search)?;
+        let evaluations_before = self.evaluations;
         self.evaluations += result.evaluations;
         self.iterations += 1;
         let best = result.point;
@@ -117,6 +121,7 @@ impl Lbfgs {
             self.history.push_back((s.clone(), y, 1.0 / ys));
         }
         self.x = self.x.clone().add(s);
+        self.accepted = evaluations_before + best.evaluation;
         self.f = best.f;
         self.gradient = best.gradient;
         Ok(StepOutcome::Improved)
@@ -159,6 +164,10 @@ impl Minimiser for Lbfgs {
 
     fn evaluations(&self) -> usize {
         self.evaluations
+    }
+
+    fn accepted_evaluation(&self) -> usize {
+        self.accepted
     }
 }
 

@@ -11,6 +11,8 @@ pub struct Point {
     pub gradient: Tensor<1>,
     /// Directional derivative ∇f·d at this point.
     pub slope: f64,
+    /// Which of the search's evaluations this point is (1 for the first; 0 for the start).
+    pub evaluation: usize,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -46,81 +48,118 @@ pub fn strong_wolfe(
     t0: f64,
     params: WolfeParams,
 ) -> Result<SearchResult> {
-    let (f0, slope0) = (start.f, start.slope);
-    let mut evaluations = 0;
-    let mut eval = |t: f64, evaluations: &mut usize| -> Result<Point> {
-        *evaluations += 1;
-        let (f, gradient, slope) = phi(t)?;
+    let mut search = Search { phi, f0: start.f, slope0: start.slope, params, evaluations: 0 };
+    match search.bracket(start, t0)? {
+        Bracketing::Found(result) => Ok(*result),
+        Bracketing::Bracket(bracket) => search.zoom(*bracket),
+    }
+}
+
+/// One line search in progress: the function along the direction and what it has cost.
+struct Search<'a> {
+    phi: &'a mut dyn FnMut(f64) -> Result<(f64, Tensor<1>, f64)>,
+    /// f and its slope at t = 0.
+    f0: f64,
+    slope0: f64,
+    params: WolfeParams,
+    evaluations: usize,
+}
+
+/// How the bracketing phase ended: at an acceptable point, or with an interval holding one.
+enum Bracketing {
+    Found(Box<SearchResult>),
+    Bracket(Box<[Point; 2]>),
+}
+
+impl Search<'_> {
+    fn eval(&mut self, t: f64) -> Result<Point> {
+        self.evaluations += 1;
+        let (f, gradient, slope) = (self.phi)(t)?;
         // A non-finite value or slope marks the step as far too long.
         let f = if f.is_finite() && slope.is_finite() { f } else { f64::INFINITY };
-        Ok(Point { t, f, gradient, slope })
-    };
-    let armijo_fails = |p: &Point| p.f > f0 + params.c1 * p.t * slope0;
-    let curvature_holds = |p: &Point| p.slope.abs() <= -params.c2 * slope0;
-
-    // Bracketing phase: grow the step until an interval must contain an acceptable point.
-    let mut prev = start.clone();
-    let mut new = eval(t0, &mut evaluations)?;
-    let mut bracket = loop {
-        if armijo_fails(&new) || (evaluations > 1 && new.f >= prev.f) {
-            break [prev, new];
-        }
-        if curvature_holds(&new) {
-            return Ok(SearchResult { point: new, evaluations, wolfe: true });
-        }
-        if new.slope >= 0.0 {
-            break [new, prev];
-        }
-        if evaluations >= params.max_evaluations {
-            return Ok(SearchResult { point: new, evaluations, wolfe: false });
-        }
-        let (min_step, max_step) = (new.t + 0.01 * (new.t - prev.t), new.t * 10.0);
-        let t = cubic_minimum(&prev, &new, Some((min_step, max_step)));
-        prev = new;
-        new = eval(t, &mut evaluations)?;
-    };
-
-    // Zoom phase: bracket[0] is the best point so far ("low"), bracket[1] the other end.
-    if bracket[1].f < bracket[0].f {
-        bracket.swap(0, 1);
+        Ok(Point { t, f, gradient, slope, evaluation: self.evaluations })
     }
-    let mut insufficient_progress = false;
-    while evaluations < params.max_evaluations {
-        let (lo_t, hi_t) = (bracket[0].t.min(bracket[1].t), bracket[0].t.max(bracket[1].t));
-        if hi_t - lo_t < params.min_bracket * hi_t.max(1.0) {
-            break;
+
+    fn armijo_fails(&self, p: &Point) -> bool {
+        p.f > self.f0 + self.params.c1 * p.t * self.slope0
+    }
+
+    fn curvature_holds(&self, p: &Point) -> bool {
+        p.slope.abs() <= -self.params.c2 * self.slope0
+    }
+
+    fn result(&self, point: Point, wolfe: bool) -> SearchResult {
+        SearchResult { point, evaluations: self.evaluations, wolfe }
+    }
+
+    /// Grow the step until an interval must contain an acceptable point.
+    fn bracket(&mut self, start: &Point, t0: f64) -> Result<Bracketing> {
+        let mut prev = start.clone();
+        let mut new = self.eval(t0)?;
+        loop {
+            if self.armijo_fails(&new) || (self.evaluations > 1 && new.f >= prev.f) {
+                return Ok(Bracketing::Bracket(Box::new([prev, new])));
+            }
+            if self.curvature_holds(&new) {
+                return Ok(Bracketing::Found(Box::new(self.result(new, true))));
+            }
+            if new.slope >= 0.0 {
+                return Ok(Bracketing::Bracket(Box::new([new, prev])));
+            }
+            if self.evaluations >= self.params.max_evaluations {
+                return Ok(Bracketing::Found(Box::new(self.result(new, false))));
+            }
+            let (min_step, max_step) = (new.t + 0.01 * (new.t - prev.t), new.t * 10.0);
+            let t = cubic_minimum(&prev, &new, Some((min_step, max_step)));
+            prev = new;
+            new = self.eval(t)?;
         }
-        let mut t = cubic_minimum(&bracket[0], &bracket[1], None);
-        // Keep the trial away from the ends, or the bracket may never shrink.
-        let margin = 0.1 * (hi_t - lo_t);
-        if (hi_t - t).min(t - lo_t) < margin {
-            if insufficient_progress || t >= hi_t || t <= lo_t {
-                t = if (t - hi_t).abs() < (t - lo_t).abs() { hi_t - margin } else { lo_t + margin };
-                insufficient_progress = false;
+    }
+
+    /// Shrink the bracket around an acceptable point. `bracket[0]` is the best point so far
+    /// ("low"), `bracket[1]` the other end.
+    fn zoom(&mut self, mut bracket: [Point; 2]) -> Result<SearchResult> {
+        if bracket[1].f < bracket[0].f {
+            bracket.swap(0, 1);
+        }
+        let mut insufficient_progress = false;
+        while self.evaluations < self.params.max_evaluations {
+            let (lo_t, hi_t) = (bracket[0].t.min(bracket[1].t), bracket[0].t.max(bracket[1].t));
+            if hi_t - lo_t < self.params.min_bracket * hi_t.max(1.0) {
+                break;
+            }
+            let mut t = cubic_minimum(&bracket[0], &bracket[1], None);
+            // Keep the trial away from the ends, or the bracket may never shrink.
+            let margin = 0.1 * (hi_t - lo_t);
+            if (hi_t - t).min(t - lo_t) < margin {
+                if insufficient_progress || t >= hi_t || t <= lo_t {
+                    t = if (t - hi_t).abs() < (t - lo_t).abs() { hi_t - margin } else { lo_t + margin };
+                    insufficient_progress = false;
+                } else {
+                    insufficient_progress = true;
+                }
             } else {
-                insufficient_progress = true;
+                insufficient_progress = false;
             }
-        } else {
-            insufficient_progress = false;
+            let trial = self.eval(t)?;
+            if self.armijo_fails(&trial) || trial.f >= bracket[0].f {
+                bracket[1] = trial;
+                if bracket[1].f < bracket[0].f {
+                    bracket.swap(0, 1);
+                }
+            } else {
+                if self.curvature_holds(&trial) {
+                    return Ok(self.result(trial, true));
+                }
+                if trial.slope * (bracket[1].t - bracket[0].t) >= 0.0 {
+                    bracket[1] = bracket[0].clone();
+                }
+                bracket[0] = trial;
+            }
         }
-        let trial = eval(t, &mut evaluations)?;
-        if armijo_fails(&trial) || trial.f >= bracket[0].f {
-            bracket[1] = trial;
-            if bracket[1].f < bracket[0].f {
-                bracket.swap(0, 1);
-            }
-        } else {
-            if curvature_holds(&trial) {
-                return Ok(SearchResult { point: trial, evaluations, wolfe: true });
-            }
-            if trial.slope * (bracket[1].t - bracket[0].t) >= 0.0 {
-                bracket[1] = bracket[0].clone();
-            }
-            bracket[0] = trial;
-        }
+        let [low, _] = bracket;
+        Ok(self.result(low, false))
     }
-    let [low, _] = bracket;
-    Ok(SearchResult { point: low, evaluations, wolfe: false })
 }
 
 /// Minimiser of the cubic through two points with their slopes, clamped to `bounds`

@@ -26,6 +26,9 @@ pub trait Minimiser {
     fn iterations(&self) -> usize;
     /// Function evaluations so far (L-BFGS's line search takes several per iteration).
     fn evaluations(&self) -> usize;
+    /// Which evaluation, counting from 1, was at [`Minimiser::x`]: lets the caller find what
+    /// else it learnt at that point.
+    fn accepted_evaluation(&self) -> usize;
 }
 
 /// a · b, read back from the device.

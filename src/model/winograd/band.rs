@@ -68,28 +68,13 @@ impl Band {
         let mut padded = vec![0.0; line];
         let mut phases = vec![0.0; PATCH * line]; // [row j][phase][n]
         for row in 0..self.rows {
-            let tile_row = self.first_row + row;
-            for (j, line_phases) in phases.chunks_exact_mut(line).enumerate() {
-                let source = (TILE * tile_row + j).checked_sub(1).filter(|&r| r < height);
-                let pixels = &mut padded[1..=width];
-                match (source, gate) {
-                    (Some(r), None) => pixels.copy_from_slice(&plane[r * width..][..width]),
-                    (Some(r), Some(gate)) => {
-                        let (values, gate) = (&plane[r * width..][..width], &gate[r * width..][..width]);
-                        for ((p, &v), &g) in pixels.iter_mut().zip(values).zip(gate) {
-                            *p = if g > 0.0 { v } else { 0.0 };
-                        }
-                    }
-                    (None, _) => pixels.fill(0.0),
-                }
-                let (phase0, rest) = line_phases.split_at_mut(phase_len);
-                let (phase1, rest) = rest.split_at_mut(phase_len);
-                let (phase2, phase3) = rest.split_at_mut(phase_len);
-                let phases = phase0.iter_mut().zip(phase1).zip(phase2).zip(phase3);
-                for (pixels, (((p0, p1), p2), p3)) in padded.chunks_exact(TILE).zip(phases) {
-                    (*p0, *p1, *p2, *p3) = (pixels[0], pixels[1], pixels[2], pixels[3]);
-                }
-            }
+            self.rows_in_phases(
+                self.first_row + row,
+                (plane, gate),
+                (width, height),
+                &mut padded,
+                &mut phases,
+            );
             for group in 0..self.tiles.lane_groups {
                 let first = group * LANES;
                 // d[column][row][tile]
@@ -115,6 +100,41 @@ impl Band {
                         copy_lanes(&mut out[(i * PATCH + k) * count + at..], v, n);
                     }
                 }
+            }
+        }
+    }
+
+    /// The six image rows under tile row `tile_row` (zero past the edges; zero where the gate
+    /// is not positive), each padded and split into its four phases.
+    #[inline(always)]
+    fn rows_in_phases(
+        &self,
+        tile_row: usize,
+        (plane, gate): (&[f32], Option<&[f32]>),
+        (width, height): (usize, usize),
+        padded: &mut [f32],
+        phases: &mut [f32],
+    ) {
+        let phase_len = self.tiles.lane_groups * LANES + 1;
+        for (j, line_phases) in phases.chunks_exact_mut(TILE * phase_len).enumerate() {
+            let source = (TILE * tile_row + j).checked_sub(1).filter(|&r| r < height);
+            let pixels = &mut padded[1..=width];
+            match (source, gate) {
+                (Some(r), None) => pixels.copy_from_slice(&plane[r * width..][..width]),
+                (Some(r), Some(gate)) => {
+                    let (values, gate) = (&plane[r * width..][..width], &gate[r * width..][..width]);
+                    for ((p, &v), &g) in pixels.iter_mut().zip(values).zip(gate) {
+                        *p = if g > 0.0 { v } else { 0.0 };
+                    }
+                }
+                (None, _) => pixels.fill(0.0),
+            }
+            let (phase0, rest) = line_phases.split_at_mut(phase_len);
+            let (phase1, rest) = rest.split_at_mut(phase_len);
+            let (phase2, phase3) = rest.split_at_mut(phase_len);
+            let phases = phase0.iter_mut().zip(phase1).zip(phase2).zip(phase3);
+            for (pixels, (((p0, p1), p2), p3)) in padded.chunks_exact(TILE).zip(phases) {
+                (*p0, *p1, *p2, *p3) = (pixels[0], pixels[1], pixels[2], pixels[3]);
             }
         }
     }

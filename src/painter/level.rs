@@ -1,0 +1,156 @@
+//! One level of a run: the objective at one size, the pixel optimiser stepping until the
+//! level's iterations run out or a [`Stop`] comes, with reports, checkpoints and interruption.
+
+use std::path::Path;
+use std::time::Instant;
+
+use anyhow::{Result, anyhow};
+use burn::tensor::{Tensor, TensorData};
+
+use super::Painter;
+use super::resize::{checkpoint_path, from_tensor, to_tensor};
+use crate::colour::{self, PreserveColors};
+use crate::error::Interrupted;
+use crate::image_io::{self, Planar};
+use crate::loss::{LossTerms, Objective};
+use crate::optim::{Adam, AdamConfig, Lbfgs, LbfgsConfig, Minimiser, StallDetector, StepOutcome};
+use crate::recipe::Optimiser;
+use crate::report::{IterationReport, Progress, Stop};
+
+/// Where a run stands across its levels, for reports and checkpoints.
+pub(super) struct Tally {
+    pub iterations_before: usize,
+    pub evaluations: usize,
+    pub started: Instant,
+}
+
+/// What a run writes besides its result.
+pub(super) struct Outputs<'a> {
+    pub output: &'a Path,
+    pub save_partial: bool,
+    /// The photo in its colours at full size, for putting its chroma back.
+    pub photo: &'a Planar,
+}
+
+pub(super) struct LevelResult {
+    pub image: Planar,
+    pub initial_loss: f64,
+    pub final_loss: f64,
+    pub final_terms: LossTerms,
+    pub stop: Stop,
+}
+
+impl Painter {
+    /// Optimise at `photo`'s size, from `start`, for up to `iterations`.
+    pub(super) fn level(
+        &self,
+        photo: &Planar,
+        start: Planar,
+        iterations: usize,
+        tally: &mut Tally,
+        outputs: &Outputs,
+        progress: &mut dyn Progress,
+    ) -> Result<LevelResult> {
+        let (w, h) = (photo.width, photo.height);
+        let (mut objective, mut minimiser) = self.level_optimiser(photo, start)?;
+        let initial_loss = minimiser.value();
+        if !initial_loss.is_finite() {
+            return Err(anyhow!(
+                "the loss of the starting image is {initial_loss}; check the weights and recipe"
+            ));
+        }
+        let evaluations_before = tally.evaluations;
+        let mut stall = StallDetector::new(10, 1e-5);
+        let mut stop = Stop::IterationLimit;
+        while minimiser.iterations() < iterations {
+            if progress.cancelled() {
+                return Err(self.interrupted(minimiser.as_ref(), (w, h), outputs, progress));
+            }
+            let outcome = minimiser.step(&mut objective)?;
+            tally.evaluations = evaluations_before + minimiser.evaluations();
+            let iteration = tally.iterations_before + minimiser.iterations();
+            progress.iteration(&IterationReport {
+                iteration,
+                iterations: self.plan.schedule.total_iterations(),
+                evaluations: tally.evaluations,
+                terms: objective.terms_of(minimiser.accepted_evaluation()).unwrap_or_default(),
+                elapsed: tally.started.elapsed(),
+                width: w,
+                height: h,
+            });
+            let every = self.plan.schedule.save_every;
+            if every > 0 && iteration.is_multiple_of(every) && outcome == StepOutcome::Improved {
+                let image = self.finish(from_tensor(minimiser.x(), w, h)?, outputs.photo);
+                image_io::save_atomic(&image, &checkpoint_path(outputs.output, iteration))?;
+            }
+            if let Some(reason) = stop_reason(&outcome, &mut stall, minimiser.value()) {
+                stop = reason;
+                break;
+            }
+        }
+        tally.iterations_before += minimiser.iterations();
+        Ok(LevelResult {
+            image: from_tensor(minimiser.x(), w, h)?,
+            initial_loss,
+            final_loss: minimiser.value(),
+            final_terms: objective.terms_of(minimiser.accepted_evaluation()).unwrap_or_default(),
+            stop,
+        })
+    }
+
+    /// The level's objective against `photo`, and the optimiser started at `start`.
+    fn level_optimiser(&self, photo: &Planar, start: Planar) -> Result<(Objective, Box<dyn Minimiser>)> {
+        let dev = &self.device.device;
+        let (loss_photo, start) = match self.plan.colours {
+            PreserveColors::Luminance => (colour::grey(photo, None), colour::grey(&start, None)),
+            _ => (photo.clone(), start),
+        };
+        let grams = self.grams_for(photo);
+        let model = self.model.clone();
+        let mut objective = Objective::new(model, &self.plan.loss, to_tensor(&loss_photo, dev), &grams);
+        let pixels = start.data.len();
+        let x0 = Tensor::<1>::from_data(TensorData::new(start.data, [pixels]), dev);
+        let minimiser: Box<dyn Minimiser> = match self.plan.optimiser {
+            Optimiser::Lbfgs { history } => {
+                let config = LbfgsConfig { history_size: history, ..LbfgsConfig::default() };
+                Box::new(Lbfgs::new(config, &mut objective, x0)?)
+            }
+            Optimiser::Adam { learning_rate } => {
+                let config = AdamConfig { learning_rate, ..AdamConfig::default() };
+                Box::new(Adam::new(config, &mut objective, x0)?)
+            }
+        };
+        Ok((objective, minimiser))
+    }
+
+    /// End the run at a user's request, writing the image so far if asked to.
+    fn interrupted(
+        &self,
+        minimiser: &dyn Minimiser,
+        (w, h): (usize, usize),
+        outputs: &Outputs,
+        progress: &mut dyn Progress,
+    ) -> anyhow::Error {
+        progress.finish();
+        if !outputs.save_partial {
+            return Interrupted { saved: None }.into();
+        }
+        let saved = from_tensor(minimiser.x(), w, h)
+            .map(|image| self.finish(image, outputs.photo))
+            .and_then(|image| image_io::save_atomic(&image, outputs.output));
+        match saved {
+            Ok(()) => Interrupted { saved: Some(outputs.output.to_path_buf()) }.into(),
+            Err(e) => e,
+        }
+    }
+}
+
+/// Why to stop after a step, if it is time to.
+fn stop_reason(outcome: &StepOutcome, stall: &mut StallDetector, loss: f64) -> Option<Stop> {
+    match outcome {
+        StepOutcome::Improved if stall.stalled(loss) => Some(Stop::Stalled),
+        StepOutcome::Improved => None,
+        StepOutcome::Converged => Some(Stop::Converged),
+        StepOutcome::LineSearchFailed => Some(Stop::LineSearchFailed),
+    }
+}

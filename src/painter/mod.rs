@@ -1,0 +1,201 @@
+//! The painting itself: VGG19 and the style Grams loaded once, then any number of content photos
+//! optimised against them (one for `nst run`, a folder for `nst batch`), level by level of the
+//! [`Schedule`] from its [`Start`], with checkpoints and colour preservation.
+
+mod level;
+mod resize;
+
+use std::path::Path;
+use std::time::Instant;
+
+use anyhow::{Result, anyhow};
+use burn::tensor::Device;
+
+use crate::colour::{self, PreserveColors};
+use crate::device::ComputeDevice;
+use crate::image_io::{self, Planar};
+use crate::inputs::{Content, MemoryNeeds, Styles, check_memory};
+use crate::loss::StyleGrams;
+use crate::model::{Vgg19, weights};
+use crate::recipe::{LossSpec, Optimiser, Recipe, Schedule, Start};
+use crate::report::{Progress, RunSummary};
+
+use level::{LevelResult, Outputs, Tally};
+pub use resize::checkpoint_path;
+use resize::{shrunk_for_level, to_tensor, with_photo_detail};
+
+/// The parts of the recipe a painter works from.
+#[derive(Clone)]
+struct Plan {
+    loss: LossSpec,
+    schedule: Schedule,
+    start: Start,
+    optimiser: Optimiser,
+    colours: PreserveColors,
+    memory: MemoryNeeds,
+}
+
+/// VGG19 on a device with the style targets of one set of styles.
+pub struct Painter {
+    model: Vgg19,
+    /// The styles' Grams in their own colours for each level's longer side (painting shrunk in
+    /// step), the common case, computed once for every photo.
+    level_grams: Vec<(u32, StyleGrams)>,
+    plan: Plan,
+    device: ComputeDevice,
+    styles: Styles,
+}
+
+impl Painter {
+    /// Load the weights (`None`: built in) and compute the blended style Grams.
+    pub fn new(
+        recipe: &Recipe,
+        weights: Option<&Path>,
+        styles: Styles,
+        device: &ComputeDevice,
+    ) -> Result<Self> {
+        let model =
+            Vgg19::new(weights::load(weights, recipe.loss.deepest())?, recipe.pooling, &device.device);
+        let plan = Plan {
+            loss: recipe.loss.clone(),
+            schedule: recipe.schedule.clone(),
+            start: recipe.start.clone(),
+            optimiser: recipe.optimiser,
+            colours: recipe.colours,
+            memory: MemoryNeeds {
+                pairs: recipe.optimiser.stored_pairs(),
+                size: recipe.describe("size", recipe.schedule.size),
+            },
+        };
+        Ok(Painter::with_model(model, plan, styles, device))
+    }
+
+    /// The same network with other styles: a batch loads the weights once for all its looks.
+    pub fn restyled(&self, styles: Styles) -> Self {
+        Painter::with_model(self.model.clone(), self.plan.clone(), styles, &self.device)
+    }
+
+    fn with_model(model: Vgg19, plan: Plan, styles: Styles, device: &ComputeDevice) -> Self {
+        let level_grams = if plan.colours == PreserveColors::None {
+            let grams_at = |side| grams_at_level(&model, &plan, &styles.images, side, &device.device, |s| s);
+            plan.schedule.levels.iter().map(|level| (level.side, grams_at(level.side))).collect()
+        } else {
+            Vec::new() // they depend on the photo: made per photo by `grams_for`
+        };
+        Painter { model, level_grams, plan, device: device.clone(), styles }
+    }
+
+    /// The styles this painter paints in.
+    pub fn styles(&self) -> &Styles {
+        &self.styles
+    }
+
+    /// Optimise one content photo and write the result to `output`. On cancellation the image
+    /// so far is written if `save_partial`, and the error is [`crate::error::Interrupted`].
+    pub fn paint(
+        &self,
+        content: Content,
+        output: &Path,
+        save_partial: bool,
+        progress: &mut dyn Progress,
+    ) -> Result<RunSummary> {
+        if !self.device.is_gpu {
+            check_memory(&self.plan.memory, &content, &self.styles)?;
+        }
+        let photo = &content.image;
+        let levels = &self.plan.schedule.levels;
+        let mut tally = Tally { iterations_before: 0, evaluations: 0, started: Instant::now() };
+        progress.start(self.plan.schedule.total_iterations());
+        let outputs = Outputs { output, save_partial, photo };
+        let (mut initial_loss, mut last) = (None, None::<LevelResult>);
+        for (number, level) in levels.iter().enumerate() {
+            let (w, h) = image_io::fit(photo.width as u32, photo.height as u32, level.side);
+            let level_photo = photo.resized(w as usize, h as usize);
+            if levels.len() > 1 {
+                let (n, iterations) = (levels.len(), level.iterations);
+                progress.notice(&format!("level {} of {n}: {w}×{h}, {iterations} iterations", number + 1));
+            }
+            let start = match last.take() {
+                Some(previous) => with_photo_detail(&previous.image, &level_photo),
+                None => self.first_start(&content, &level_photo),
+            };
+            let result = self.level(&level_photo, start, level.iterations, &mut tally, &outputs, progress)?;
+            initial_loss.get_or_insert(result.initial_loss);
+            last = Some(result);
+        }
+        progress.finish();
+        let last = last.ok_or_else(|| anyhow!("the recipe has no levels"))?;
+        let image = self.finish(last.image, photo);
+        image_io::save_atomic(&image, output)?;
+        Ok(RunSummary {
+            iterations: tally.iterations_before,
+            evaluations: tally.evaluations,
+            initial_loss: initial_loss.unwrap_or(f64::NAN),
+            final_loss: last.final_loss,
+            final_terms: last.final_terms,
+            elapsed: tally.started.elapsed(),
+            output: output.to_path_buf(),
+            width: image.width,
+            height: image.height,
+            stop: last.stop,
+        })
+    }
+
+    /// The image the first level starts from, at `photo`'s size.
+    fn first_start(&self, content: &Content, photo: &Planar) -> Planar {
+        match (&self.plan.start, &content.init) {
+            (Start::File(_), Some(file)) => file.resized(photo.width, photo.height),
+            (Start::Noise { seed }, _) => image_io::noise(photo.width, photo.height, *seed),
+            _ => photo.clone(),
+        }
+    }
+
+    /// The style Grams for painting `photo`, the content at one level's size. The painting
+    /// shrinks with the level so that its strokes keep their size relative to the picture (at
+    /// 512 px Grams a 256 px level painted strokes twice as big and washed the photo out), but
+    /// never below [`crate::recipe::MIN_LEVEL_SIDE`]: smaller, the deep layers' Grams copy its
+    /// layout.
+    fn grams_for(&self, photo: &Planar) -> StyleGrams {
+        let side = photo.width.max(photo.height) as u32;
+        if let Some((_, grams)) = self.level_grams.iter().find(|(level_side, _)| *level_side == side) {
+            return grams.clone();
+        }
+        let adapt = |style: Planar| match self.plan.colours {
+            PreserveColors::None => style,
+            PreserveColors::Luminance => colour::grey(&style, Some(photo)),
+            PreserveColors::Match => colour::match_colours(&style, photo),
+        };
+        grams_at_level(&self.model, &self.plan, &self.styles.images, side, &self.device.device, adapt)
+    }
+
+    /// The optimised image as the user sees it: scaled to the full size if it comes from a
+    /// coarser level, and with the photo's chroma for `luminance`.
+    fn finish(&self, image: Planar, photo: &Planar) -> Planar {
+        let image = image.resized(photo.width, photo.height);
+        match self.plan.colours {
+            PreserveColors::Luminance => colour::with_chroma_of(&image, photo),
+            _ => image,
+        }
+    }
+}
+
+/// The styles' blended Grams for a level whose longer side is `side`: each painting shrunk in
+/// step with the level ([`shrunk_for_level`]), then `adapt`ed (colour preservation).
+fn grams_at_level(
+    model: &Vgg19,
+    plan: &Plan,
+    styles: &[(Planar, f64)],
+    side: u32,
+    device: &Device,
+    adapt: impl Fn(Planar) -> Planar,
+) -> StyleGrams {
+    let level_scale = side as f64 / plan.schedule.size as f64;
+    let tensors: Vec<_> = styles
+        .iter()
+        .map(|(style, weight)| (to_tensor(&adapt(shrunk_for_level(style, level_scale)), device), *weight))
+        .collect();
+    StyleGrams::new(model, &plan.loss, &tensors)
+}
+
+#[cfg(test)]
+mod tests;

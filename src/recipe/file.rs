@@ -1,0 +1,323 @@
+//! The recipe as asked for: the TOML keys of a preset or file (serde, unknown keys refused) with
+//! the command line's overrides on top. Each value remembers where it came from, so that
+//! [`super::Recipe::resolve`] can name `--size 0` or `r.toml: size = 0` in its errors.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::fmt::Display;
+use std::path::{Path, PathBuf};
+
+use anyhow::Result;
+use serde::{Deserialize, Serialize};
+
+use crate::colour::PreserveColors;
+use crate::device::DeviceChoice;
+use crate::usage;
+
+/// How a layer's Gram-matrix difference is scaled.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum StyleNormalization {
+    /// G = FFᵀ/(H·W); loss = Σ(G − A)² / C⁴. Layers of any depth and any image size weigh alike.
+    Channels,
+    /// Gatys et al. and the Keras example: G = FFᵀ; loss = Σ(G − A)² / (4·C²·(H·W)²).
+    Gatys,
+}
+
+/// How the content and variation terms reduce over elements.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Reduction {
+    /// Mean over elements (pixels): independent of the image size.
+    Mean,
+    /// Sum over elements, as in Gatys et al. and the Keras example.
+    Sum,
+}
+
+/// Pooling between VGG19's blocks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Pooling {
+    Max,
+    /// Gatys et al. found average pooling gives slightly smoother results.
+    Avg,
+}
+
+/// The optimiser of the image's pixels.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum OptimizerKind {
+    /// L-BFGS with a strong-Wolfe line search: the classic choice for style transfer.
+    Lbfgs,
+    /// Adam: one evaluation per iteration, noisier.
+    Adam,
+}
+
+/// The style and content weight of one VGG19 layer (the seed post's `LayerWeights`).
+#[derive(Debug, Clone, Copy, PartialEq, Default, Deserialize, Serialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct LayerWeights {
+    pub style: f64,
+    pub content: f64,
+}
+
+/// Every key of a recipe TOML. Each has a default (the values of `weights/presets/default.toml`);
+/// nothing here is checked yet: [`super::Recipe::resolve`] does that, in one place.
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct RecipeFile {
+    /// Global multiplier of the content loss. Default 1.
+    pub content_weight: f64,
+    /// Global multiplier of the style loss. Default 1e3.
+    pub style_weight: f64,
+    /// Global multiplier of the variation loss. Default 1e-3.
+    pub tv_weight: f64,
+    /// Variation loss is (dx² + dy²)^tv_exponent over pixels (0–255 scale). Default 1.25.
+    pub tv_exponent: f64,
+    /// Content loss: mean or sum of (F − P)². Default "mean".
+    pub content_normalization: Reduction,
+    /// Variation loss: mean or sum over pixels. Default "mean".
+    pub tv_normalization: Reduction,
+    /// Default "channels".
+    pub style_normalization: StyleNormalization,
+    /// Default "max".
+    pub pooling: Pooling,
+    /// L-BFGS iterations. Default 500.
+    pub iterations: usize,
+    /// L-BFGS history (pairs of vectors the size of the image). Default 10.
+    pub history_size: usize,
+    /// Longer side of the output in pixels (`--size`). Default 512.
+    pub size: u32,
+    /// Longer side of the style image in pixels (`--style-size`). Default: `size`.
+    pub style_size: Option<u32>,
+    /// Style image's longer side as a multiple of the output's (`--style-scale`): above 1 the
+    /// brush strokes get smaller, below 1 bigger. Default 1.
+    pub style_scale: Option<f64>,
+    /// Starting image: "content", "noise" or an image path (`--init`). Default "content".
+    pub init: String,
+    /// Seed of the noise start (`--seed`). Default 0.
+    pub seed: u64,
+    /// "auto", "gpu" or "cpu" (`--device`). Default "auto".
+    pub device: DeviceChoice,
+    /// Keep the photo's colours: "none", "luminance" or "match" (`--preserve-colors`).
+    pub preserve_colors: PreserveColors,
+    /// Coarse-to-fine levels, each twice the size of the one before, ending at `size`
+    /// (`--scales`). Default 1.
+    pub scales: usize,
+    /// Iterations at each level, coarsest first. Default: `iterations` at the coarsest, half as
+    /// many at each finer level.
+    pub level_iterations: Vec<usize>,
+    /// "lbfgs" or "adam" (`--optimizer`). Default "lbfgs".
+    pub optimizer: OptimizerKind,
+    /// Adam's step size in pixel units, 0–255 (`--lr`). Default 2.
+    pub learning_rate: f64,
+    /// Write a checkpoint every this many iterations, 0 for none (`--save-every`). Default 0.
+    pub save_every: usize,
+    /// Per-layer weights keyed by layer name (`relu4_2`, `block4_conv2`, …).
+    pub layers: BTreeMap<String, LayerWeights>,
+}
+
+impl Default for RecipeFile {
+    fn default() -> Self {
+        let style = |name: &str| (name.to_string(), LayerWeights { style: 1.0, content: 0.0 });
+        let mut layers: BTreeMap<_, _> =
+            ["relu1_1", "relu2_1", "relu3_1", "relu4_1", "relu5_1"].into_iter().map(style).collect();
+        layers.insert("relu4_2".into(), LayerWeights { style: 0.0, content: 1.0 });
+        RecipeFile {
+            content_weight: 1.0,
+            style_weight: 1e3,
+            tv_weight: 1e-3,
+            tv_exponent: 1.25,
+            content_normalization: Reduction::Mean,
+            tv_normalization: Reduction::Mean,
+            style_normalization: StyleNormalization::Channels,
+            pooling: Pooling::Max,
+            iterations: 500,
+            history_size: 10,
+            size: 512,
+            style_size: None,
+            style_scale: None,
+            init: "content".into(),
+            seed: 0,
+            device: DeviceChoice::Auto,
+            preserve_colors: PreserveColors::None,
+            scales: 1,
+            level_iterations: Vec::new(),
+            optimizer: OptimizerKind::Lbfgs,
+            learning_rate: 2.0,
+            save_every: 0,
+            layers,
+        }
+    }
+}
+
+/// The presets built into the binary, by name; their files live in `weights/presets/`.
+pub const PRESETS: [(&str, &str); 3] = [
+    ("default", include_str!("../../weights/presets/default.toml")),
+    ("seed", include_str!("../../weights/presets/seed.toml")),
+    ("smoke", include_str!("../../weights/presets/smoke.toml")),
+];
+
+/// Where the recipe's values (other than flags) came from.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Origin {
+    /// The built-in defaults: no `--preset`, no `--config`.
+    Default,
+    Preset(String),
+    File(PathBuf),
+}
+
+/// The command line's values for recipe keys, each `None` when its flag was not given. Field
+/// names are the TOML keys; [`flag_of`] names their flags.
+#[derive(Debug, Clone, Default)]
+pub struct Overrides {
+    pub content_weight: Option<f64>,
+    pub style_weight: Option<f64>,
+    pub tv_weight: Option<f64>,
+    pub iterations: Option<usize>,
+    pub history_size: Option<usize>,
+    pub size: Option<u32>,
+    pub style_size: Option<u32>,
+    pub style_scale: Option<f64>,
+    pub pooling: Option<Pooling>,
+    pub init: Option<String>,
+    pub seed: Option<u64>,
+    pub device: Option<DeviceChoice>,
+    pub preserve_colors: Option<PreserveColors>,
+    pub scales: Option<usize>,
+    pub save_every: Option<usize>,
+    pub optimizer: Option<OptimizerKind>,
+    pub learning_rate: Option<f64>,
+}
+
+/// The command-line flag that sets a recipe key, if one does.
+pub fn flag_of(key: &str) -> Option<&'static str> {
+    Some(match key {
+        "content_weight" => "--content-weight",
+        "style_weight" => "--style-weight",
+        "tv_weight" => "--tv-weight",
+        "iterations" => "--iterations",
+        "history_size" => "--history",
+        "size" => "--size",
+        "style_size" => "--style-size",
+        "style_scale" => "--style-scale",
+        "pooling" => "--pooling",
+        "init" => "--init",
+        "seed" => "--seed",
+        "device" => "--device",
+        "preserve_colors" => "--preserve-colors",
+        "scales" => "--scales",
+        "save_every" => "--save-every",
+        "optimizer" => "--optimizer",
+        "learning_rate" => "--lr",
+        _ => return None,
+    })
+}
+
+/// A recipe's values with their origins: the file or preset, and the keys flags replaced.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RawRecipe {
+    pub values: RecipeFile,
+    pub origin: Origin,
+    /// Keys whose value came from a command-line flag.
+    flagged: BTreeSet<&'static str>,
+}
+
+impl Default for RawRecipe {
+    fn default() -> Self {
+        RawRecipe { values: RecipeFile::default(), origin: Origin::Default, flagged: BTreeSet::new() }
+    }
+}
+
+impl RawRecipe {
+    /// Parse TOML text; syntax and unknown keys are refused here, ranges by `resolve`.
+    pub fn from_toml(text: &str, origin: Origin) -> Result<RawRecipe> {
+        let raw = RawRecipe { values: RecipeFile::default(), origin, flagged: BTreeSet::new() };
+        // toml's message already shows the line, the caret and the offending key.
+        let values = toml::from_str(text).map_err(|e| usage!("{}: {e}", raw.origin_name()))?;
+        Ok(RawRecipe { values, ..raw })
+    }
+
+    pub fn from_file(path: &Path) -> Result<RawRecipe> {
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| usage!("{}: cannot read recipe: {e}", path.display()))?;
+        RawRecipe::from_toml(&text, Origin::File(path.to_path_buf()))
+    }
+
+    pub fn preset(name: &str) -> Result<RawRecipe> {
+        let (_, text) = PRESETS.iter().find(|(n, _)| *n == name).ok_or_else(|| {
+            let names: Vec<_> = PRESETS.iter().map(|(n, _)| *n).collect();
+            usage!("--preset: unknown preset '{name}' (available: {})", names.join(", "))
+        })?;
+        RawRecipe::from_toml(text, Origin::Preset(name.to_string()))
+    }
+
+    /// Put the command line's values over the file's. `--iterations` replaces per-level
+    /// counts, `--scales` those of another level count, and `--style-size` and `--style-scale`
+    /// replace each other.
+    pub fn apply(&mut self, flags: &Overrides) {
+        macro_rules! set {
+            ($($key:ident),*) => {$(
+                if let Some(value) = flags.$key.clone() {
+                    self.values.$key = value;
+                    self.flagged.insert(stringify!($key));
+                }
+            )*};
+        }
+        set!(content_weight, style_weight, tv_weight, iterations, history_size, size, pooling, init);
+        set!(seed, device, preserve_colors, scales, save_every, optimizer, learning_rate);
+        let v = &mut self.values;
+        if flags.iterations.is_some() || flags.scales.is_some_and(|n| v.level_iterations.len() != n) {
+            v.level_iterations.clear();
+        }
+        if let Some(side) = flags.style_size {
+            (v.style_size, v.style_scale) = (Some(side), None);
+            self.flagged.insert("style_size");
+        }
+        if let Some(scale) = flags.style_scale {
+            (v.style_size, v.style_scale) = (None, Some(scale));
+            self.flagged.insert("style_scale");
+        }
+    }
+
+    /// The keys whose values came from command-line flags, in key order.
+    pub fn flagged(&self) -> impl Iterator<Item = &'static str> + '_ {
+        self.flagged.iter().copied()
+    }
+
+    /// Whether `key`'s value came from its command-line flag.
+    pub fn from_flag(&self, key: &str) -> bool {
+        self.flagged.contains(key)
+    }
+
+    /// `key` and its value as the user wrote them: `--size 0` or `size = 0`.
+    pub fn describe(&self, key: &str, value: impl Display) -> String {
+        match flag_of(key).filter(|_| self.from_flag(key)) {
+            Some(flag) => format!("{flag} {value}"),
+            None => format!("{key} = {value}"),
+        }
+    }
+
+    /// The file or preset the values came from, for messages: `r.toml`, `preset smoke`.
+    pub fn origin_name(&self) -> String {
+        match &self.origin {
+            Origin::Default => "default recipe".into(),
+            Origin::Preset(name) => format!("preset {name}"),
+            Origin::File(path) => path.display().to_string(),
+        }
+    }
+
+    /// An error about the values of `keys`: prefixed by the file when one of them came from
+    /// it, followed by the flags that set the others.
+    pub fn error(&self, keys: &[&str], message: impl Display) -> anyhow::Error {
+        let flags: Vec<_> = keys.iter().filter(|k| self.from_flag(k)).filter_map(|k| flag_of(k)).collect();
+        let from_file = keys.iter().any(|k| !self.from_flag(k)) && self.origin != Origin::Default;
+        let prefix = if from_file { format!("{}: ", self.origin_name()) } else { String::new() };
+        let single_flag = keys.len() == 1 && flags.len() == 1;
+        let suffix = if flags.is_empty() || single_flag {
+            String::new()
+        } else {
+            format!(" (set by {})", flags.join(", "))
+        };
+        usage!("{prefix}{message}{suffix}")
+    }
+}

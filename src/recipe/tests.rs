@@ -1,0 +1,130 @@
+use super::*;
+
+#[test]
+fn every_preset_parses_and_resolves() {
+    for (name, _) in PRESETS {
+        Recipe::preset(name).unwrap_or_else(|e| panic!("preset {name}: {e:#}"));
+    }
+}
+
+#[test]
+fn default_preset_file_matches_the_built_in_default() {
+    assert_eq!(RawRecipe::preset("default").unwrap().values, RecipeFile::default());
+    let default = Recipe::default();
+    assert_eq!(default.loss.layers.len(), 6);
+    assert_eq!(default.schedule.levels, vec![Level { side: 512, iterations: 500 }]);
+}
+
+fn error_of(text: &str) -> String {
+    let file = Origin::File("r.toml".into());
+    format!("{:#}", RawRecipe::from_toml(text, file).and_then(Recipe::resolve).unwrap_err())
+}
+
+#[test]
+fn each_kind_of_bad_table_has_its_own_error() {
+    let cases = [
+        ("content_weight = [", "r.toml"),
+        ("colour = 1", "unknown field `colour`"),
+        ("[layers]\nrelu9_1 = { style = 1 }", "layers.relu9_1: unknown layer"),
+        ("[layers]\nrelu1_1 = { stlye = 1 }", "unknown field `stlye`"),
+        ("style_weight = nan", "style_weight = NaN"),
+        ("tv_weight = -1", "tv_weight = -1"),
+        ("[layers]\nrelu1_1 = { style = -2 }", "layers.relu1_1.style = -2"),
+        ("[layers]\nrelu1_1 = { style = 0 }", "nothing to optimise"),
+        ("content_weight = 0\nstyle_weight = 0", "nothing to optimise"),
+        ("[layers]\nrelu1_1 = { style = 1 }\nblock1_conv1 = { style = 1 }", "same layer"),
+        ("iterations = 0", "iterations = 0"),
+        ("history_size = 0", "history_size = 0"),
+        ("tv_exponent = 9", "tv_exponent = 9"),
+        ("pooling = \"min\"", "unknown variant `min`"),
+        ("size = 0", "size = 0"),
+        ("style_size = 0", "style_size = 0"),
+        ("style_scale = 0", "style_scale = 0"),
+        ("style_scale = 2\nstyle_size = 64", "one or the other"),
+        ("device = \"tpu\"", "unknown variant `tpu`"),
+        ("seed = -1", "seed"),
+        ("scales = 9", "scales = 9"),
+        ("scales = 2\nlevel_iterations = [5]", "level_iterations has 1 entries"),
+        ("scales = 3\nsize = 256", "coarsest level would be 64 px"),
+        ("learning_rate = 0", "learning_rate = 0"),
+        ("preserve_colors = \"grey\"", "unknown variant `grey`"),
+        ("optimizer = \"sgd\"", "unknown variant `sgd`"),
+    ];
+    for (text, expected) in cases {
+        let err = error_of(text);
+        assert!(err.contains(expected), "{text:?} gave {err:?}, expected {expected:?}");
+        assert!(err.starts_with("r.toml: "), "{text:?}: the file is not named first in {err:?}");
+    }
+}
+
+#[test]
+fn syntax_errors_show_the_line() {
+    let err = error_of("content_weight = 1\nstyle_weight = = 2\n");
+    assert!(err.contains("line 2"), "{err}");
+}
+
+#[test]
+fn partial_recipe_keeps_defaults() {
+    let r = RawRecipe::from_toml("tv_weight = 0.5", Origin::File("r".into())).unwrap();
+    assert_eq!(r.values.tv_weight, 0.5);
+    assert_eq!(r.values.layers, RecipeFile::default().layers);
+}
+
+fn with_flags(base: RawRecipe, flags: Overrides) -> Result<Recipe> {
+    let mut raw = base;
+    raw.apply(&flags);
+    Recipe::resolve(raw)
+}
+
+#[test]
+fn a_bad_value_is_named_by_where_it_came_from() {
+    let flag = with_flags(RawRecipe::default(), Overrides { iterations: Some(0), ..Default::default() });
+    assert_eq!(format!("{:#}", flag.unwrap_err()), "--iterations 0: must be at least 1");
+    let flag =
+        with_flags(RawRecipe::default(), Overrides { learning_rate: Some(-1.0), ..Default::default() });
+    assert_eq!(format!("{:#}", flag.unwrap_err()), "--lr -1: must be a finite number > 0");
+    let preset = RawRecipe::from_toml("size = 0", Origin::Preset("mine".into())).and_then(Recipe::resolve);
+    assert_eq!(
+        format!("{:#}", preset.unwrap_err()),
+        "preset mine: size = 0: the output needs at least one pixel a side"
+    );
+    // Two keys, one from the file and one from a flag: both sources are named.
+    let file = RawRecipe::from_toml("size = 256", Origin::File("r.toml".into())).unwrap();
+    let err =
+        format!("{:#}", with_flags(file, Overrides { scales: Some(3), ..Default::default() }).unwrap_err());
+    assert!(err.starts_with("r.toml: scales = 3 at size = 256"), "{err}");
+    assert!(err.ends_with("(set by --scales)"), "{err}");
+}
+
+#[test]
+fn flags_replace_what_they_contradict() {
+    let file = "scales = 2\nsize = 512\nlevel_iterations = [40, 20]\nstyle_size = 300";
+    let base = RawRecipe::from_toml(file, Origin::File("r.toml".into())).unwrap();
+    let kept = with_flags(base.clone(), Overrides { scales: Some(2), ..Default::default() }).unwrap();
+    assert_eq!(
+        kept.schedule.levels,
+        vec![Level { side: 256, iterations: 40 }, Level { side: 512, iterations: 20 }]
+    );
+    let flags = Overrides { iterations: Some(10), style_scale: Some(0.5), ..Default::default() };
+    let replaced = with_flags(base, flags).unwrap();
+    assert_eq!(
+        replaced.schedule.levels,
+        vec![Level { side: 256, iterations: 10 }, Level { side: 512, iterations: 5 }]
+    );
+    assert_eq!(replaced.style_side, 256, "--style-scale replaces the file's style_size");
+    assert!(replaced.asked.from_flag("style_scale") && !replaced.asked.from_flag("size"));
+}
+
+#[test]
+fn resolved_parts_hold_the_recipe() {
+    let file = "init = \"noise\"\nseed = 7\noptimizer = \"adam\"\nlearning_rate = 3\n\
+                [layers]\nrelu2_1 = { style = 2 }\nrelu1_1 = { style = 1, content = 0.5 }\nrelu3_1 = {}";
+    let r = RawRecipe::from_toml(file, Origin::File("r.toml".into())).and_then(Recipe::resolve).unwrap();
+    assert_eq!(r.start, Start::Noise { seed: 7 });
+    assert_eq!(r.optimiser, Optimiser::Adam { learning_rate: 3.0 });
+    let indices: Vec<usize> = r.loss.layers.iter().map(|l| l.index).collect();
+    assert_eq!(indices, [0, 2], "network order, zero-weight layers left out");
+    assert_eq!((r.loss.style_indices(), r.loss.content_indices()), (vec![0, 2], vec![0]));
+    assert_eq!((r.loss.deepest(), r.loss.min_side()), (2, 2));
+    assert_eq!(Recipe::default().loss.min_side(), 16, "relu5_1 sits after four pools");
+}

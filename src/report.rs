@@ -1,0 +1,99 @@
+//! The library's voice: what a run tells whoever drives it. The painter reports through
+//! [`Progress`]; the binary implements it with a progress bar or JSON lines.
+
+use std::fmt;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use crate::loss::LossTerms;
+
+/// What one iteration reports to a [`Progress`].
+#[derive(Debug, Clone, Copy)]
+pub struct IterationReport {
+    pub iteration: usize,
+    pub iterations: usize,
+    pub evaluations: usize,
+    pub terms: LossTerms,
+    pub elapsed: Duration,
+    /// Size of the image at this iteration (smaller at the coarse levels of `scales`).
+    pub width: usize,
+    pub height: usize,
+}
+
+/// Receives what a run is doing; the binary draws it with indicatif.
+pub trait Progress {
+    /// A one-line notice for the user (device chosen, fallbacks, stop reasons).
+    fn notice(&mut self, message: &str);
+    fn start(&mut self, iterations: usize);
+    fn iteration(&mut self, report: &IterationReport);
+    fn finish(&mut self);
+    /// Polled between iterations: true stops the run (Ctrl-C, SIGTERM).
+    fn cancelled(&self) -> bool {
+        false
+    }
+}
+
+/// A progress sink that reports nothing.
+pub struct Silent;
+
+impl Progress for Silent {
+    fn notice(&mut self, _: &str) {}
+    fn start(&mut self, _: usize) {}
+    fn iteration(&mut self, _: &IterationReport) {}
+    fn finish(&mut self) {}
+}
+
+/// Why a level of a run stopped. (An interrupted run ends with the error
+/// [`crate::error::Interrupted`] instead.)
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Stop {
+    /// It ran the iterations its schedule gave it.
+    IterationLimit,
+    /// The loss improved by less than 0.001% over 10 iterations.
+    Stalled,
+    /// The gradient vanished.
+    Converged,
+    /// No step along the search direction lowered the loss.
+    LineSearchFailed,
+}
+
+impl Stop {
+    /// Whether the level ended before its iterations ran out.
+    pub fn is_early(self) -> bool {
+        self != Stop::IterationLimit
+    }
+}
+
+impl fmt::Display for Stop {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Stop::IterationLimit => "the iterations ran out",
+            Stop::Stalled => "the loss stopped improving (less than 0.001% over 10 iterations)",
+            Stop::Converged => "the gradient vanished (converged)",
+            Stop::LineSearchFailed => "no step lowered the loss (converged, or a numerical limit)",
+        })
+    }
+}
+
+/// What a finished run did.
+#[derive(Debug, Clone)]
+pub struct RunSummary {
+    pub iterations: usize,
+    pub evaluations: usize,
+    pub initial_loss: f64,
+    pub final_loss: f64,
+    pub final_terms: LossTerms,
+    pub elapsed: Duration,
+    pub output: PathBuf,
+    pub width: usize,
+    pub height: usize,
+    /// Why the last level stopped.
+    pub stop: Stop,
+}
+
+impl RunSummary {
+    /// "stopped after N iterations: why", when the last level ended early.
+    pub fn stopped_early(&self) -> Option<String> {
+        self.stop.is_early().then(|| format!("stopped after {} iterations: {}", self.iterations, self.stop))
+    }
+}
