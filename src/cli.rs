@@ -26,8 +26,39 @@ pub enum Command {
     Batch(Box<BatchArgs>),
     /// Render a grid of VGG19 feature maps of an image: what each layer sees.
     Features(FeaturesArgs),
+    /// Score images, made by nst or any other tool: relative content error (how much of the
+    /// photo is lost) and relative Gram error per style layer (how far from the painting).
+    Score(ScoreArgs),
     /// List the VGG19 layer names a recipe may use.
     Layers,
+}
+
+#[derive(clap::Args, Debug)]
+pub struct ScoreArgs {
+    /// The photo the images should keep.
+    #[arg(long, short = 'c', value_name = "IMAGE")]
+    pub content: PathBuf,
+    /// The painting whose style they should have (scaled to each image's longer side).
+    #[arg(long, short = 's', value_name = "IMAGE")]
+    pub style: PathBuf,
+    /// The images to score.
+    #[arg(value_name = "IMAGE", required = true)]
+    pub images: Vec<PathBuf>,
+    /// Read the layers of this built-in recipe [default: default: relu4_2; relu1_1…relu5_1].
+    #[arg(long, value_name = "NAME", conflicts_with = "config")]
+    pub preset: Option<String>,
+    /// Read the layers of this recipe TOML file.
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Print one JSON object per image on stdout instead of a line of text.
+    #[arg(long)]
+    pub json: bool,
+    /// VGG19 weights (safetensors) [default: built in].
+    #[arg(long, value_name = "FILE")]
+    pub weights: Option<PathBuf>,
+    /// Where to compute: auto, gpu or cpu.
+    #[arg(long, value_enum, default_value = "auto")]
+    pub device: Device,
 }
 
 #[derive(clap::Args, Debug)]

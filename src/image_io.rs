@@ -206,6 +206,12 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
     Ok(())
 }
 
+/// An image as a tensor `[1, 3, H, W]` (0–255) on `device`.
+pub fn to_tensor(image: &Planar, device: &burn::tensor::Device) -> burn::tensor::Tensor<4> {
+    let data = burn::tensor::TensorData::new(image.data.clone(), [1, 3, image.height, image.width]);
+    burn::tensor::Tensor::from_data(data, device)
+}
+
 /// Gaussian noise (σ = 32) around mid-grey, from a seeded SplitMix64 so that a seed gives the
 /// same start on every device.
 pub fn noise(width: usize, height: usize, seed: u64) -> Planar {

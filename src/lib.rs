@@ -28,6 +28,7 @@ pub mod optim;
 pub mod painter;
 pub mod recipe;
 pub mod report;
+pub mod score;
 pub mod sheet;
 pub mod transfer;
 

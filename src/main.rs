@@ -5,6 +5,7 @@ mod cli;
 mod progress;
 mod run;
 mod run_log;
+mod score_images;
 mod show;
 
 use std::process::ExitCode;
@@ -18,6 +19,7 @@ fn main() -> ExitCode {
         cli::Command::Run(args) => run::run(*args),
         cli::Command::Batch(args) => batch::batch(*args),
         cli::Command::Features(args) => show::features(args),
+        cli::Command::Score(args) => score_images::score(args),
         cli::Command::Layers => {
             run::print_layers();
             Ok(())

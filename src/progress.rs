@@ -59,8 +59,9 @@ impl Progress for Bar {
     fn iteration(&mut self, r: &IterationReport) {
         if let Some(bar) = &self.bar {
             bar.set_position(r.iteration as u64);
+            let level = if r.levels > 1 { format!("level {}/{} ", r.level, r.levels) } else { String::new() };
             bar.set_message(format!(
-                "loss {:.4e} (content {:.3e}, style {:.3e}, tv {:.3e})",
+                "{level}loss {:.4e} (content {:.3e}, style {:.3e}, tv {:.3e})",
                 r.terms.total(),
                 r.terms.content,
                 r.terms.style,
@@ -95,6 +96,7 @@ pub fn iteration_json(r: &IterationReport) -> serde_json::Value {
         "seconds": r.elapsed.as_secs_f64(),
         "width": r.width,
         "height": r.height,
+        "level": r.level,
     })
 }
 

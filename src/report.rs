@@ -6,6 +6,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use crate::loss::LossTerms;
+use crate::score::Readout;
 
 /// What one iteration reports to a [`Progress`].
 #[derive(Debug, Clone, Copy)]
@@ -18,6 +19,20 @@ pub struct IterationReport {
     /// Size of the image at this iteration (smaller at the coarse levels of `scales`).
     pub width: usize,
     pub height: usize,
+    /// Which level of the schedule (1 for the coarsest) of how many.
+    pub level: usize,
+    pub levels: usize,
+}
+
+/// What one level of a run did.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct LevelSummary {
+    pub width: usize,
+    pub height: usize,
+    pub iterations: usize,
+    pub evaluations: usize,
+    pub seconds: f64,
+    pub stop: Stop,
 }
 
 /// Receives what a run is doing; the binary draws it with indicatif.
@@ -58,6 +73,16 @@ pub enum Stop {
 }
 
 impl Stop {
+    /// A short name for logs: `iteration_limit`, `stalled`, `converged`, `line_search_failed`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Stop::IterationLimit => "iteration_limit",
+            Stop::Stalled => "stalled",
+            Stop::Converged => "converged",
+            Stop::LineSearchFailed => "line_search_failed",
+        }
+    }
+
     /// Whether the level ended before its iterations ran out.
     pub fn is_early(self) -> bool {
         self != Stop::IterationLimit
@@ -89,6 +114,10 @@ pub struct RunSummary {
     pub height: usize,
     /// Why the last level stopped.
     pub stop: Stop,
+    /// How closely the result matches the photo and the painting, layer by layer.
+    pub readout: Readout,
+    /// Each level, coarsest first.
+    pub levels: Vec<LevelSummary>,
 }
 
 impl RunSummary {

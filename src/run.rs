@@ -61,6 +61,7 @@ pub fn run(args: RunArgs) -> Result<()> {
         summary.width,
         summary.height
     ));
+    progress.notice(&format!("relative errors: {}", summary.readout));
     Ok(())
 }
 

@@ -35,6 +35,15 @@ pub fn write(
                 "width": s.width,
                 "height": s.height,
                 "stopped_early": s.stopped_early(),
+                "readout": readout_json(&s.readout),
+                "levels": s.levels.iter().map(|l| json!({
+                    "width": l.width,
+                    "height": l.height,
+                    "iterations": l.iterations,
+                    "evaluations": l.evaluations,
+                    "seconds": l.seconds,
+                    "stop": l.stop.name(),
+                })).collect::<Vec<_>>(),
             }),
         ),
         Err(e) if nst::error::exit_code(e) == 130 => ("interrupted", json!({ "error": format!("{e:#}") })),
@@ -58,4 +67,16 @@ pub fn write(
     });
     let text = serde_json::to_vec_pretty(&log)?;
     nst::image_io::write_atomic(path, &text)
+}
+
+/// `{"content": {"relu4_2": 1.7}, "style": {"relu1_1": 0.02, …}, "mean_style": 0.07}`
+pub fn readout_json(readout: &nst::score::Readout) -> Value {
+    let layers = |errors: &[nst::score::LayerError]| {
+        errors.iter().map(|e| (e.name(), Value::from(e.relative))).collect::<serde_json::Map<_, _>>()
+    };
+    json!({
+        "content": layers(&readout.content),
+        "style": layers(&readout.style),
+        "mean_style": readout.mean_style(),
+    })
 }

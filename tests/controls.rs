@@ -210,3 +210,67 @@ fn features_draws_a_row_per_layer_and_names_a_bad_one() {
     t.nst(&[&base[..], &["--layers", "relu9_9", "-o", "bad.png"]].concat()).assert_fails(2, "relu9_9");
     assert!(!t.path("bad.png").exists());
 }
+
+#[test]
+fn score_reads_any_image_against_photo_and_painting() {
+    let t = TestDir::new();
+    t.example("cat.png");
+    t.example("night_cafe.jpg");
+    let painting = image::open(t.path("night_cafe.jpg")).unwrap().resize(96, 96, image::imageops::Lanczos3);
+    painting.save(t.path("painting.png")).unwrap();
+    image::open(t.path("cat.png"))
+        .unwrap()
+        .resize(96, 96, image::imageops::Lanczos3)
+        .save(t.path("photo.png"))
+        .unwrap();
+    let run = t.nst(&[
+        "score",
+        "--json",
+        "--device",
+        "cpu",
+        "-c",
+        "photo.png",
+        "-s",
+        "painting.png",
+        "photo.png",
+        "painting.png",
+    ]);
+    run.assert_ok();
+    let lines: Vec<serde_json::Value> =
+        run.stdout().lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    assert_eq!(lines.len(), 2, "{}", run.stdout());
+    let error = |line: &serde_json::Value, part: &str, layer: &str| line[part][layer].as_f64().unwrap();
+    let (photo, painting) = (&lines[0], &lines[1]);
+    // The photo keeps all of itself and none of the painting; the painting the other way round.
+    assert_eq!(error(photo, "content", "relu4_2"), 0.0);
+    assert!(photo["mean_style"].as_f64().unwrap() > 0.1, "{photo}");
+    assert!(error(painting, "content", "relu4_2") > 0.3, "{painting}");
+    for layer in ["relu1_1", "relu2_1", "relu3_1", "relu4_1", "relu5_1"] {
+        assert!(error(painting, "style", layer) < 1e-4, "{layer}: {painting}");
+        assert!(error(photo, "style", layer) > 1e-3, "{layer}: {photo}");
+    }
+    // A run reports the same readout for its result, in its summary and its log.
+    let painted = t.nst(&[
+        "run",
+        "--device",
+        "cpu",
+        "-c",
+        "photo.png",
+        "-s",
+        "painting.png",
+        "--size",
+        "48",
+        "-n",
+        "5",
+        "-o",
+        "out.png",
+        "--log",
+        "out.json",
+    ]);
+    painted.assert_ok();
+    assert!(painted.stderr().contains("relative errors: content relu4_2 "), "{}", painted.stderr());
+    let log: serde_json::Value = serde_json::from_slice(&std::fs::read(t.path("out.json")).unwrap()).unwrap();
+    assert_eq!(log["summary"]["readout"]["style"].as_object().unwrap().len(), 5, "{log}");
+    t.nst(&["score", "--device", "cpu", "-c", "photo.png", "-s", "painting.png", "missing.png"])
+        .assert_fails(2, "missing.png");
+}

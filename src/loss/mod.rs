@@ -56,7 +56,7 @@ impl StyleGrams {
     }
 
     /// The target Gram matrix of VGG19 layer `index`, if it carries style.
-    fn of_layer(&self, index: usize) -> Option<&Tensor<2>> {
+    pub fn of_layer(&self, index: usize) -> Option<&Tensor<2>> {
         self.0.iter().find(|(i, _)| *i == index).map(|(_, g)| g)
     }
 }

@@ -8,14 +8,14 @@ use anyhow::{Result, anyhow};
 use burn::tensor::{Tensor, TensorData};
 
 use super::Painter;
-use super::resize::{checkpoint_path, from_tensor, to_tensor};
+use super::resize::{checkpoint_path, from_tensor};
 use crate::colour::{self, PreserveColors};
 use crate::error::Interrupted;
-use crate::image_io::{self, Planar};
+use crate::image_io::{self, Planar, to_tensor};
 use crate::loss::{LossTerms, Objective};
 use crate::optim::{Adam, AdamConfig, Lbfgs, LbfgsConfig, Minimiser, StallDetector, StepOutcome};
 use crate::recipe::Optimiser;
-use crate::report::{IterationReport, Progress, Stop};
+use crate::report::{IterationReport, LevelSummary, Progress, Stop};
 
 /// Where a run stands across its levels, for reports and checkpoints.
 pub(super) struct Tally {
@@ -33,6 +33,7 @@ pub(super) struct Outputs<'a> {
 }
 
 pub(super) struct LevelResult {
+    pub summary: LevelSummary,
     pub image: Planar,
     pub initial_loss: f64,
     pub final_loss: f64,
@@ -41,17 +42,19 @@ pub(super) struct LevelResult {
 }
 
 impl Painter {
-    /// Optimise at `photo`'s size, from `start`, for up to `iterations`.
+    /// Optimise at `photo`'s size, from `start`, for up to `iterations`; `level` is
+    /// (number from 1, count).
     pub(super) fn level(
         &self,
         photo: &Planar,
         start: Planar,
-        iterations: usize,
+        (iterations, level): (usize, (usize, usize)),
         tally: &mut Tally,
         outputs: &Outputs,
         progress: &mut dyn Progress,
     ) -> Result<LevelResult> {
         let (w, h) = (photo.width, photo.height);
+        let started = Instant::now();
         let (mut objective, mut minimiser) = self.level_optimiser(photo, start)?;
         let initial_loss = minimiser.value();
         if !initial_loss.is_finite() {
@@ -77,6 +80,8 @@ impl Painter {
                 elapsed: tally.started.elapsed(),
                 width: w,
                 height: h,
+                level: level.0,
+                levels: level.1,
             });
             let every = self.plan.schedule.save_every;
             if every > 0 && iteration.is_multiple_of(every) && outcome == StepOutcome::Improved {
@@ -89,7 +94,18 @@ impl Painter {
             }
         }
         tally.iterations_before += minimiser.iterations();
+        let evaluations = minimiser.evaluations();
+        let seconds = started.elapsed().as_secs_f64();
+        let summary = LevelSummary {
+            width: w,
+            height: h,
+            iterations: minimiser.iterations(),
+            evaluations,
+            seconds,
+            stop,
+        };
         Ok(LevelResult {
+            summary,
             image: from_tensor(minimiser.x(), w, h)?,
             initial_loss,
             final_loss: minimiser.value(),

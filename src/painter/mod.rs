@@ -13,16 +13,17 @@ use burn::tensor::Device;
 
 use crate::colour::{self, PreserveColors};
 use crate::device::ComputeDevice;
-use crate::image_io::{self, Planar};
+use crate::image_io::{self, Planar, to_tensor};
 use crate::inputs::{Content, MemoryNeeds, Styles, check_memory};
 use crate::loss::StyleGrams;
 use crate::model::{Vgg19, weights};
 use crate::recipe::{LossSpec, Optimiser, Recipe, Schedule, Start};
 use crate::report::{Progress, RunSummary};
+use crate::score::{self, Readout};
 
 use level::{LevelResult, Outputs, Tally};
 pub use resize::checkpoint_path;
-use resize::{shrunk_for_level, to_tensor, with_photo_detail};
+use resize::{shrunk_for_level, with_photo_detail};
 
 /// The parts of the recipe a painter works from.
 #[derive(Clone)]
@@ -108,6 +109,7 @@ impl Painter {
         progress.start(self.plan.schedule.total_iterations());
         let outputs = Outputs { output, save_partial, photo };
         let (mut initial_loss, mut last) = (None, None::<LevelResult>);
+        let mut summaries = Vec::with_capacity(levels.len());
         for (number, level) in levels.iter().enumerate() {
             let (w, h) = image_io::fit(photo.width as u32, photo.height as u32, level.side);
             let level_photo = photo.resized(w as usize, h as usize);
@@ -119,12 +121,15 @@ impl Painter {
                 Some(previous) => with_photo_detail(&previous.image, &level_photo),
                 None => self.first_start(&content, &level_photo),
             };
-            let result = self.level(&level_photo, start, level.iterations, &mut tally, &outputs, progress)?;
+            let at = (level.iterations, (number + 1, levels.len()));
+            let result = self.level(&level_photo, start, at, &mut tally, &outputs, progress)?;
             initial_loss.get_or_insert(result.initial_loss);
+            summaries.push(result.summary);
             last = Some(result);
         }
         progress.finish();
         let last = last.ok_or_else(|| anyhow!("the recipe has no levels"))?;
+        let readout = self.readout_of(&last.image, photo)?;
         let image = self.finish(last.image, photo);
         image_io::save_atomic(&image, output)?;
         Ok(RunSummary {
@@ -138,7 +143,21 @@ impl Painter {
             width: image.width,
             height: image.height,
             stop: last.stop,
+            readout,
+            levels: summaries,
         })
+    }
+
+    /// How closely the last level's `image` matches `photo` and the painting, as the loss
+    /// sees them (in grey for `luminance`).
+    fn readout_of(&self, image: &Planar, photo: &Planar) -> Result<Readout> {
+        let (image, seen) = match self.plan.colours {
+            PreserveColors::Luminance => (colour::grey(image, None), colour::grey(photo, None)),
+            _ => (image.clone(), photo.clone()),
+        };
+        let dev = &self.device.device;
+        let grams = self.grams_for(photo);
+        score::readout(&self.model, &self.plan.loss, to_tensor(&image, dev), to_tensor(&seen, dev), &grams)
     }
 
     /// The image the first level starts from, at `photo`'s size.

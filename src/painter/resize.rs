@@ -4,7 +4,7 @@
 use std::path::{Path, PathBuf};
 
 use anyhow::{Result, anyhow};
-use burn::tensor::{Device, Tensor, TensorData};
+use burn::tensor::Tensor;
 
 use crate::image_io::Planar;
 use crate::recipe::MIN_LEVEL_SIDE;
@@ -38,10 +38,6 @@ pub fn checkpoint_path(output: &Path, iteration: usize) -> PathBuf {
     let stem = output.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
     let ext = output.extension().map(|e| e.to_string_lossy().into_owned()).unwrap_or_else(|| "png".into());
     output.with_file_name(format!("{stem}_{iteration:04}.{ext}"))
-}
-
-pub(super) fn to_tensor(image: &Planar, device: &Device) -> Tensor<4> {
-    Tensor::from_data(TensorData::new(image.data.clone(), [1, 3, image.height, image.width]), device)
 }
 
 pub(super) fn from_tensor(x: &Tensor<1>, width: usize, height: usize) -> Result<Planar> {

@@ -98,6 +98,15 @@ fn a_painter_reports_each_level_and_iteration_and_why_it_stopped() {
     assert_eq!(progress.iterations[0].width.max(progress.iterations[0].height), 128);
     assert_eq!(progress.iterations[5].width.max(progress.iterations[5].height), 256);
     assert_eq!(progress.notices.len(), 2, "{:?}", progress.notices);
+    assert_eq!(
+        (progress.iterations[0].level, progress.iterations[5].level, progress.iterations[5].levels),
+        (1, 2, 2)
+    );
+    let per_level: Vec<_> =
+        summary.levels.iter().map(|l| (l.width.max(l.height), l.iterations, l.stop)).collect();
+    assert_eq!(per_level, [(128, 4, Stop::IterationLimit), (256, 2, Stop::IterationLimit)]);
+    assert_eq!(summary.readout.style.len(), 5);
+    assert!(summary.readout.content[0].relative > 0.0 && summary.readout.mean_style() > 0.0);
     assert!(progress.notices[1].starts_with("level 2 of 2"), "{:?}", progress.notices);
     assert!(progress.finished && summary.final_loss < summary.initial_loss);
     assert!(dir.path().join("out.png").exists());

@@ -1,0 +1,49 @@
+//! `nst score`: the readout of any images against a photo and a painting.
+
+use anyhow::Result;
+use nst::image_io;
+use nst::model::{Vgg19, weights};
+use nst::recipe::{RawRecipe, Recipe};
+use nst::usage;
+
+use crate::cli::ScoreArgs;
+
+pub fn score(args: ScoreArgs) -> Result<()> {
+    let asked = match (&args.config, &args.preset) {
+        (Some(path), _) => RawRecipe::from_file(path)?,
+        (None, Some(name)) => RawRecipe::preset(name)?,
+        (None, None) => RawRecipe::default(),
+    };
+    let recipe = Recipe::resolve(asked)?;
+    let photo = image_io::load(&args.content, "content image")?;
+    let painting = image_io::load(&args.style, "style image")?;
+    let min = recipe.loss.min_side();
+    let mut images = Vec::with_capacity(args.images.len());
+    for path in &args.images {
+        let image = image_io::load(path, "image")?;
+        if image.width().min(image.height()) < min {
+            let (w, h) = (image.width(), image.height());
+            return Err(usage!(
+                "{}: image is {w}×{h}; VGG19 needs at least {min} pixels a side",
+                path.display()
+            ));
+        }
+        images.push(image);
+    }
+    let device = nst::device::select(args.device.into(), &mut |m| eprintln!("nst: {m}"))?;
+    let weights = weights::load(args.weights.as_deref(), recipe.loss.deepest())?;
+    let model = Vgg19::new(weights, recipe.pooling, &device.device);
+    for (path, image) in args.images.iter().zip(&images) {
+        let readout = nst::score::of_image(&model, &recipe.loss, image, &photo, &painting, &device.device)?;
+        if args.json {
+            let mut line = crate::run_log::readout_json(&readout);
+            line["image"] = path.display().to_string().into();
+            line["width"] = image.width().into();
+            line["height"] = image.height().into();
+            println!("{line}");
+        } else {
+            println!("{}: {readout}", path.display());
+        }
+    }
+    Ok(())
+}
