@@ -7,7 +7,7 @@ use clap::{Parser, Subcommand, ValueEnum};
 use nst::colour::PreserveColors;
 use nst::device::DeviceChoice;
 use nst::jobs::Shard;
-use nst::recipe::{OptimizerKind, Overrides, Pooling};
+use nst::recipe::{OptimizerKind, Overrides, Pooling, Scales};
 
 #[derive(Parser, Debug)]
 #[command(name = "nst", version, about = "Neural style transfer (Gatys et al.) on VGG19")]
@@ -175,8 +175,8 @@ pub struct PaintArgs {
     /// Override the recipe's variation (smoothness) weight.
     #[arg(long, value_name = "W")]
     pub tv_weight: Option<f64>,
-    /// Iterations (with --scales: at the coarsest level, half as many at each finer one)
-    /// [recipe default: 500].
+    /// Iterations at the coarsest level, half as many at each finer one (see --scales)
+    /// [recipe default: 100].
     #[arg(long, short = 'n', value_name = "N")]
     pub iterations: Option<usize>,
     /// L-BFGS history size [recipe default: 10].
@@ -201,10 +201,11 @@ pub struct PaintArgs {
     /// painting to the photo's colours) [recipe default: none].
     #[arg(long, value_enum, value_name = "MODE")]
     pub preserve_colors: Option<Colours>,
-    /// Coarse-to-fine levels, each twice the size of the last, ending at --size; large outputs
-    /// get their big strokes far sooner (e.g. --size 1024 --scales 3) [recipe default: 1].
-    #[arg(long, value_name = "N")]
-    pub scales: Option<usize>,
+    /// Coarse-to-fine levels, each twice the size of the last, ending at --size: big strokes
+    /// and the painting's colours come cheaply at small sizes. auto: from 128 px up (512 px:
+    /// 128, 256, 512) [recipe default: auto].
+    #[arg(long, value_name = "N|auto")]
+    pub scales: Option<Scales>,
     /// Write OUTPUT_0100.png … every N iterations [recipe default: 0, none].
     #[arg(long, value_name = "N")]
     pub save_every: Option<usize>,

@@ -13,7 +13,8 @@ pub fn recipe(bytes: &[u8]) {
         && let Ok(raw) = RawRecipe::from_toml(text, Origin::File("fuzz.toml".into()))
         && let Ok(recipe) = Recipe::resolve(raw)
     {
-        assert_eq!(recipe.schedule.levels.len(), recipe.asked.values.scales);
+        let values = &recipe.asked.values;
+        assert_eq!(recipe.schedule.levels.len(), values.scales.count(values.size));
         assert!(recipe.schedule.levels.iter().all(|l| l.side >= 1 && l.iterations >= 1));
         assert!(recipe.style_side >= 1 && !recipe.loss.layers.is_empty());
     }

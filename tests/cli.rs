@@ -33,7 +33,17 @@ fn stylises_a_tiny_image_and_the_loss_falls() {
     // castle.jpg is 1024×683: the longer side becomes 32.
     assert_eq!((image.width(), image.height()), (32, 21));
     let (first, last) = losses(&run.stderr());
-    assert!(last < first / 10.0, "loss fell only from {first} to {last}");
+    // The relative recipe's loss has a floor (≈ 3.7 here, where photo and painting pull
+    // apart), so it falls about eightfold; the readout says the painting was matched: from
+    // noise its mean Gram error starts near 0.4.
+    assert!(last < first / 5.0, "loss fell only from {first} to {last}");
+    let stderr = run.stderr();
+    let mean_style: f64 = stderr
+        .rsplit_once("(mean ")
+        .and_then(|(_, rest)| rest.split(')').next())
+        .and_then(|v| v.parse().ok())
+        .unwrap_or_else(|| panic!("no readout in {stderr}"));
+    assert!(mean_style < 0.1, "mean Gram error {mean_style} after 60 iterations");
     assert!(run.stderr().contains("device: CPU"), "{}", run.stderr());
 }
 

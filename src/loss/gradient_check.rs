@@ -45,7 +45,7 @@ fn check(loss: impl Fn(Tensor<4>) -> Tensor<1>, shape: [usize; 4], seed: f32) {
 fn content_gradient() {
     let device = Device::flex();
     let target = tensor(&values(18, 7.0), [1, 2, 3, 3], &device);
-    for reduction in [Reduction::Mean, Reduction::Sum] {
+    for reduction in [Reduction::Mean, Reduction::Sum, Reduction::Relative] {
         check(|x| content_loss(x, target.clone(), reduction), [1, 2, 3, 3], 1.0);
     }
 }
@@ -54,7 +54,7 @@ fn content_gradient() {
 fn style_gradient() {
     let device = Device::flex();
     let target = gram(tensor(&values(48, 3.0), [1, 3, 4, 4], &device));
-    for norm in [StyleNormalization::Channels, StyleNormalization::Gatys] {
+    for norm in [StyleNormalization::Channels, StyleNormalization::Gatys, StyleNormalization::Relative] {
         check(|x| style_loss(x, target.clone(), norm).mul_scalar(100.0), [1, 3, 4, 4], 2.0);
     }
 }
@@ -72,4 +72,22 @@ fn style_loss_is_zero_on_its_own_target() {
     let x = tensor(&values(48, 3.0), [1, 3, 4, 4], &device);
     let loss = scalar(style_loss(x.clone(), gram(x), StyleNormalization::Channels));
     assert!(loss.abs() < 1e-9, "{loss}");
+}
+
+#[test]
+fn relative_terms_are_the_readouts_errors() {
+    let device = Device::flex();
+    let (x, p) =
+        (tensor(&values(48, 3.0), [1, 3, 4, 4], &device), tensor(&values(48, 9.0), [1, 3, 4, 4], &device));
+    let squared = |a: &[f32], b: &[f32]| a.iter().zip(b).map(|(a, b)| ((a - b) as f64).powi(2)).sum::<f64>();
+    let (xs, ps) = (values(48, 3.0), values(48, 9.0));
+    let expected = squared(&xs, &ps) / squared(&ps, &[0.0; 48]);
+    let content = scalar(content_loss(x.clone(), p.clone(), Reduction::Relative));
+    assert!((content - expected).abs() < 1e-5 * expected, "{content} vs {expected}");
+    let (g, a) = (gram(x.clone()), gram(p));
+    let data = |t: Tensor<2>| t.into_data().try_to_vec::<f32>().unwrap();
+    let (gs, as_) = (data(g), data(a.clone()));
+    let expected = squared(&gs, &as_) / squared(&as_, &vec![0.0; as_.len()]);
+    let style = scalar(style_loss(x, a, StyleNormalization::Relative));
+    assert!((style - expected).abs() < 1e-5 * expected, "{style} vs {expected}");
 }

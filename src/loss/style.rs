@@ -16,11 +16,12 @@ pub fn gram(features: Tensor<4>) -> Tensor<2> {
 /// (made by [`gram`]). Returns a one-element tensor.
 pub fn style_loss(features: Tensor<4>, target_gram: Tensor<2>, norm: StyleNormalization) -> Tensor<1> {
     let c = features.dims()[1] as f32;
-    let diff = gram(features).sub(target_gram).square().sum();
+    let diff = gram(features).sub(target_gram.clone()).square().sum();
     match norm {
         // Σ(G/HW − A/HW)² / C⁴
         StyleNormalization::Channels => diff.div_scalar(c.powi(4)),
         // Σ(FFᵀ − A)² / (4 C² (HW)²) = Σ(G/HW − A/HW)² / (4 C²)
         StyleNormalization::Gatys => diff.div_scalar(4.0 * c * c),
+        StyleNormalization::Relative => diff.div(target_gram.square().sum()),
     }
 }

@@ -17,7 +17,8 @@ pub fn variation_loss(image: Tensor<4>, exponent: f64, reduction: Reduction) -> 
     // The small offset keeps the gradient finite where the image is flat and exponent < 1.
     let terms = squared.add_scalar(1e-6).powf_scalar(exponent as f32);
     match reduction {
-        Reduction::Mean => terms.mean(),
+        // `resolve` refuses a relative variation term: there is no target to be relative to.
+        Reduction::Mean | Reduction::Relative => terms.mean(),
         Reduction::Sum => terms.sum(),
     }
 }

@@ -6,7 +6,7 @@ use super::resize::{shrunk_for_level, with_photo_detail};
 use super::*;
 use crate::error::Interrupted;
 use crate::inputs::{prepare_content, prepare_styles};
-use crate::recipe::MIN_LEVEL_SIDE;
+use crate::recipe::{MIN_LEVEL_SIDE, Scales};
 use crate::report::{IterationReport, Stop};
 
 fn blank(width: usize, height: usize) -> Planar {
@@ -87,7 +87,8 @@ fn paint(recipe: &Recipe, progress: &mut Recording) -> (tempfile::TempDir, Resul
 
 #[test]
 fn a_painter_reports_each_level_and_iteration_and_why_it_stopped() {
-    let recipe = Recipe::with(|r| (r.size, r.scales, r.iterations) = (256, 2, 4)).expect("recipe");
+    let recipe =
+        Recipe::with(|r| (r.size, r.scales, r.iterations) = (256, Scales::Count(2), 4)).expect("recipe");
     let mut progress = Recording::default();
     let (dir, result) = paint(&recipe, &mut progress);
     let summary = result.expect("run");

@@ -21,6 +21,9 @@ pub enum StyleNormalization {
     Channels,
     /// Gatys et al. and the Keras example: G = FFᵀ; loss = Σ(G − A)² / (4·C²·(H·W)²).
     Gatys,
+    /// The readout's relative Gram error Σ(G − A)² / ΣA²: every layer counts by how far it is
+    /// from the painting's, whatever its depth, channels or the painting's contrast.
+    Relative,
 }
 
 /// How the content and variation terms reduce over elements.
@@ -31,6 +34,8 @@ pub enum Reduction {
     Mean,
     /// Sum over elements, as in Gatys et al. and the Keras example.
     Sum,
+    /// Content only: the readout's relative error Σ(F − P)² / ΣP².
+    Relative,
 }
 
 /// Pooling between VGG19's blocks.
@@ -52,6 +57,74 @@ pub enum OptimizerKind {
     Adam,
 }
 
+/// How many coarse-to-fine levels: a number, or as many as the size allows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(try_from = "ScalesToml", into = "ScalesToml")]
+pub enum Scales {
+    /// Levels from 128 px (or more) doubling up to `size`; one below 256 px.
+    Auto,
+    Count(usize),
+}
+
+impl Scales {
+    /// The number of levels at output size `size`.
+    pub fn count(self, size: u32) -> usize {
+        match self {
+            Scales::Count(n) => n,
+            Scales::Auto => (1..6).take_while(|&n| size >> n >= super::MIN_LEVEL_SIDE).count() + 1,
+        }
+    }
+}
+
+impl std::str::FromStr for Scales {
+    type Err = String;
+    fn from_str(text: &str) -> Result<Self, String> {
+        match text {
+            "auto" => Ok(Scales::Auto),
+            n => n.parse().map(Scales::Count).map_err(|_| format!("'{n}': give a number of levels or auto")),
+        }
+    }
+}
+
+impl std::fmt::Display for Scales {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Scales::Auto => f.write_str("\"auto\""),
+            Scales::Count(n) => write!(f, "{n}"),
+        }
+    }
+}
+
+/// `scales` as TOML writes it: a number or the word "auto".
+#[derive(Deserialize, Serialize)]
+#[serde(untagged)]
+enum ScalesToml {
+    Count(usize),
+    Word(String),
+}
+
+impl TryFrom<ScalesToml> for Scales {
+    type Error = String;
+    fn try_from(value: ScalesToml) -> Result<Self, String> {
+        match value {
+            ScalesToml::Count(n) => Ok(Scales::Count(n)),
+            ScalesToml::Word(word) if word == "auto" => Ok(Scales::Auto),
+            ScalesToml::Word(word) => {
+                Err(format!("scales = \"{word}\": give a number of levels or \"auto\""))
+            }
+        }
+    }
+}
+
+impl From<Scales> for ScalesToml {
+    fn from(scales: Scales) -> Self {
+        match scales {
+            Scales::Auto => ScalesToml::Word("auto".into()),
+            Scales::Count(n) => ScalesToml::Count(n),
+        }
+    }
+}
+
 /// The style and content weight of one VGG19 layer (the seed post's `LayerWeights`).
 #[derive(Debug, Clone, Copy, PartialEq, Default, Deserialize, Serialize)]
 #[serde(default, deny_unknown_fields)]
@@ -67,21 +140,22 @@ pub struct LayerWeights {
 pub struct RecipeFile {
     /// Global multiplier of the content loss. Default 1.
     pub content_weight: f64,
-    /// Global multiplier of the style loss. Default 1e3.
+    /// Global multiplier of the style loss. Default 10.
     pub style_weight: f64,
-    /// Global multiplier of the variation loss. Default 1e-3.
+    /// Global multiplier of the variation loss. Default 1e-4.
     pub tv_weight: f64,
     /// Variation loss is (dx² + dy²)^tv_exponent over pixels (0–255 scale). Default 1.25.
     pub tv_exponent: f64,
-    /// Content loss: mean or sum of (F − P)². Default "mean".
+    /// Content loss: Σ(F − P)²/ΣP² ("relative"), or the mean or sum of (F − P)². Default
+    /// "relative".
     pub content_normalization: Reduction,
     /// Variation loss: mean or sum over pixels. Default "mean".
     pub tv_normalization: Reduction,
-    /// Default "channels".
+    /// Default "relative".
     pub style_normalization: StyleNormalization,
     /// Default "max".
     pub pooling: Pooling,
-    /// L-BFGS iterations. Default 500.
+    /// Iterations at the coarsest level (half as many at each finer one). Default 100.
     pub iterations: usize,
     /// L-BFGS history (pairs of vectors the size of the image). Default 10.
     pub history_size: usize,
@@ -101,8 +175,9 @@ pub struct RecipeFile {
     /// Keep the photo's colours: "none", "luminance" or "match" (`--preserve-colors`).
     pub preserve_colors: PreserveColors,
     /// Coarse-to-fine levels, each twice the size of the one before, ending at `size`
-    /// (`--scales`). Default 1.
-    pub scales: usize,
+    /// (`--scales`): a number, or "auto" for as many as keep the coarsest at 128 px or more
+    /// (512 px: 128, 256, 512). Default "auto".
+    pub scales: Scales,
     /// Iterations at each level, coarsest first. Default: `iterations` at the coarsest, half as
     /// many at each finer level.
     pub level_iterations: Vec<usize>,
@@ -124,14 +199,14 @@ impl Default for RecipeFile {
         layers.insert("relu4_2".into(), LayerWeights { style: 0.0, content: 1.0 });
         RecipeFile {
             content_weight: 1.0,
-            style_weight: 1e3,
-            tv_weight: 1e-3,
+            style_weight: 10.0,
+            tv_weight: 1e-4,
             tv_exponent: 1.25,
-            content_normalization: Reduction::Mean,
+            content_normalization: Reduction::Relative,
             tv_normalization: Reduction::Mean,
-            style_normalization: StyleNormalization::Channels,
+            style_normalization: StyleNormalization::Relative,
             pooling: Pooling::Max,
-            iterations: 500,
+            iterations: 100,
             history_size: 10,
             size: 512,
             style_size: None,
@@ -140,7 +215,7 @@ impl Default for RecipeFile {
             seed: 0,
             device: DeviceChoice::Auto,
             preserve_colors: PreserveColors::None,
-            scales: 1,
+            scales: Scales::Auto,
             level_iterations: Vec::new(),
             optimizer: OptimizerKind::Lbfgs,
             learning_rate: 2.0,
@@ -183,7 +258,7 @@ pub struct Overrides {
     pub seed: Option<u64>,
     pub device: Option<DeviceChoice>,
     pub preserve_colors: Option<PreserveColors>,
-    pub scales: Option<usize>,
+    pub scales: Option<Scales>,
     pub save_every: Option<usize>,
     pub optimizer: Option<OptimizerKind>,
     pub learning_rate: Option<f64>,
@@ -266,7 +341,9 @@ impl RawRecipe {
         set!(content_weight, style_weight, tv_weight, iterations, history_size, size, pooling, init);
         set!(seed, device, preserve_colors, scales, save_every, optimizer, learning_rate);
         let v = &mut self.values;
-        if flags.iterations.is_some() || flags.scales.is_some_and(|n| v.level_iterations.len() != n) {
+        if flags.iterations.is_some()
+            || flags.scales.is_some_and(|n| n.count(v.size) != v.level_iterations.len())
+        {
             v.level_iterations.clear();
         }
         if let Some(side) = flags.style_size {

@@ -8,7 +8,7 @@ mod resolve;
 
 pub use file::{
     LayerWeights, OptimizerKind, Origin, Overrides, PRESETS, Pooling, RawRecipe, RecipeFile, Reduction,
-    StyleNormalization, flag_of,
+    Scales, StyleNormalization, flag_of,
 };
 pub use parts::{LayerSpec, Level, LossSpec, MIN_LEVEL_SIDE, Optimiser, Schedule, Start};
 

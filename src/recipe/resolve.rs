@@ -7,7 +7,7 @@ use std::fmt::Display;
 use anyhow::Result;
 
 use super::Recipe;
-use super::file::{OptimizerKind, RawRecipe};
+use super::file::{OptimizerKind, RawRecipe, Reduction};
 use super::parts::{LayerSpec, LossSpec, MIN_LEVEL_SIDE, Optimiser, Schedule, Start};
 use crate::layers;
 
@@ -49,6 +49,8 @@ fn loss_spec(asked: &RawRecipe) -> Result<LossSpec> {
     weight(asked, "tv_weight", v.tv_weight)?;
     let exponent_ok = v.tv_exponent.is_finite() && (0.5..=4.0).contains(&v.tv_exponent);
     require(asked, exponent_ok, "tv_exponent", v.tv_exponent, "must be between 0.5 and 4")?;
+    let tv_ok = v.tv_normalization != Reduction::Relative;
+    require(asked, tv_ok, "tv_normalization", "\"relative\"", "only content_normalization can be relative")?;
     let layers = layer_specs(asked)?;
     let content = layers.iter().any(|l| l.content > 0.0) && v.content_weight > 0.0;
     let style = layers.iter().any(|l| l.style > 0.0) && v.style_weight > 0.0;
@@ -100,23 +102,24 @@ fn schedule(asked: &RawRecipe) -> Result<Schedule> {
     let v = &asked.values;
     require(asked, v.iterations >= 1, "iterations", v.iterations, "must be at least 1")?;
     require(asked, v.size >= 1, "size", v.size, "the output needs at least one pixel a side")?;
-    require(asked, (1..=6).contains(&v.scales), "scales", v.scales, "must be between 1 and 6")?;
-    let coarsest = v.size >> (v.scales - 1);
-    if v.scales > 1 && coarsest < MIN_LEVEL_SIDE {
+    let scales = v.scales.count(v.size);
+    require(asked, (1..=6).contains(&scales), "scales", v.scales, "must be between 1 and 6")?;
+    let coarsest = v.size >> (scales - 1);
+    if scales > 1 && coarsest < MIN_LEVEL_SIDE {
         return Err(asked.error(
             &["scales", "size"],
             format!(
                 "scales = {} at size = {}: the coarsest level would be {coarsest} px; below \
                  {MIN_LEVEL_SIDE} px the deep layers' Gram matrices copy the painting's layout, so \
                  use fewer scales or a size of at least {}",
-                v.scales,
+                scales,
                 v.size,
-                MIN_LEVEL_SIDE << (v.scales - 1)
+                MIN_LEVEL_SIDE << (scales - 1)
             ),
         ));
     }
     let per_level = &v.level_iterations;
-    if !per_level.is_empty() && per_level.len() != v.scales {
+    if !per_level.is_empty() && per_level.len() != scales {
         let message = format!(
             "level_iterations has {} entries for scales = {}: give one per level, coarsest first",
             per_level.len(),
@@ -129,7 +132,7 @@ fn schedule(asked: &RawRecipe) -> Result<Schedule> {
             asked.error(&["level_iterations"], "level_iterations: every level needs at least 1 iteration")
         );
     }
-    let levels = Schedule::halving(v.size, v.scales, v.iterations, per_level);
+    let levels = Schedule::halving(v.size, scales, v.iterations, per_level);
     Ok(Schedule { size: v.size, levels, save_every: v.save_every })
 }
 

@@ -12,7 +12,8 @@ fn default_preset_file_matches_the_built_in_default() {
     assert_eq!(RawRecipe::preset("default").unwrap().values, RecipeFile::default());
     let default = Recipe::default();
     assert_eq!(default.loss.layers.len(), 6);
-    assert_eq!(default.schedule.levels, vec![Level { side: 512, iterations: 500 }]);
+    let sides: Vec<_> = default.schedule.levels.iter().map(|l| (l.side, l.iterations)).collect();
+    assert_eq!(sides, [(128, 100), (256, 50), (512, 25)], "auto scales at 512 px, iterations halving");
 }
 
 fn error_of(text: &str) -> String {
@@ -49,6 +50,7 @@ fn each_kind_of_bad_table_has_its_own_error() {
         ("learning_rate = 0", "learning_rate = 0"),
         ("preserve_colors = \"grey\"", "unknown variant `grey`"),
         ("optimizer = \"sgd\"", "unknown variant `sgd`"),
+        ("tv_normalization = \"relative\"", "only content_normalization can be relative"),
     ];
     for (text, expected) in cases {
         let err = error_of(text);
@@ -90,8 +92,10 @@ fn a_bad_value_is_named_by_where_it_came_from() {
     );
     // Two keys, one from the file and one from a flag: both sources are named.
     let file = RawRecipe::from_toml("size = 256", Origin::File("r.toml".into())).unwrap();
-    let err =
-        format!("{:#}", with_flags(file, Overrides { scales: Some(3), ..Default::default() }).unwrap_err());
+    let err = format!(
+        "{:#}",
+        with_flags(file, Overrides { scales: Some(Scales::Count(3)), ..Default::default() }).unwrap_err()
+    );
     assert!(err.starts_with("r.toml: scales = 3 at size = 256"), "{err}");
     assert!(err.ends_with("(set by --scales)"), "{err}");
 }
@@ -100,7 +104,8 @@ fn a_bad_value_is_named_by_where_it_came_from() {
 fn flags_replace_what_they_contradict() {
     let file = "scales = 2\nsize = 512\nlevel_iterations = [40, 20]\nstyle_size = 300";
     let base = RawRecipe::from_toml(file, Origin::File("r.toml".into())).unwrap();
-    let kept = with_flags(base.clone(), Overrides { scales: Some(2), ..Default::default() }).unwrap();
+    let kept =
+        with_flags(base.clone(), Overrides { scales: Some(Scales::Count(2)), ..Default::default() }).unwrap();
     assert_eq!(
         kept.schedule.levels,
         vec![Level { side: 256, iterations: 40 }, Level { side: 512, iterations: 20 }]
@@ -127,4 +132,19 @@ fn resolved_parts_hold_the_recipe() {
     assert_eq!((r.loss.style_indices(), r.loss.content_indices()), (vec![0, 2], vec![0]));
     assert_eq!((r.loss.deepest(), r.loss.min_side()), (2, 2));
     assert_eq!(Recipe::default().loss.min_side(), 16, "relu5_1 sits after four pools");
+}
+
+#[test]
+fn auto_scales_keep_the_coarsest_level_at_128_px_or_more() {
+    let count = |size| Scales::Auto.count(size);
+    assert_eq!([count(64), count(255), count(256), count(511), count(512), count(1024)], [1, 1, 2, 2, 3, 4]);
+    assert_eq!(count(100_000), 6, "at most six levels");
+    let file = RawRecipe::from_toml("scales = \"auto\"\nsize = 300", Origin::File("r.toml".into())).unwrap();
+    let sides: Vec<_> = Recipe::resolve(file).unwrap().schedule.levels.iter().map(|l| l.side).collect();
+    assert_eq!(sides, [150, 300]);
+    let flag =
+        with_flags(RawRecipe::default(), Overrides { scales: Some(Scales::Count(1)), ..Default::default() });
+    assert_eq!(flag.unwrap().schedule.levels.len(), 1, "an explicit --scales wins");
+    let err = error_of("scales = \"many\"");
+    assert!(err.contains("give a number of levels or \"auto\""), "{err}");
 }
