@@ -6,7 +6,8 @@ use std::path::Path;
 
 use anyhow::{Context, Result};
 use image::imageops::FilterType;
-use image::{DynamicImage, ImageFormat, ImageReader, Limits, Rgb32FImage, RgbImage};
+use image::metadata::Orientation;
+use image::{DynamicImage, ImageDecoder, ImageFormat, ImageReader, Limits, Rgb32FImage, RgbImage};
 
 use crate::usage;
 
@@ -49,8 +50,17 @@ pub fn decode(bytes: &[u8], name: &str, what: &str) -> Result<DynamicImage> {
     if reader.format() == Some(ImageFormat::Jpeg) && !has_jpeg_end(bytes) {
         return Err(usage!("{name}: {what} is a truncated JPEG (no end-of-image marker)"));
     }
-    let image =
-        reader.decode().map_err(|e| usage!("{name}: cannot decode {what}: {}", e.to_string().trim_end()))?;
+    let cannot_decode =
+        |e: image::ImageError| usage!("{name}: cannot decode {what}: {}", e.to_string().trim_end());
+    let mut decoder = reader.into_decoder().map_err(cannot_decode)?;
+    if decoder.total_bytes() > MAX_DECODE_BYTES {
+        let (w, h) = decoder.dimensions();
+        return Err(usage!("{name}: {what} is {w}×{h}: too large to decode"));
+    }
+    // Phones store a picture as the sensor saw it and say in EXIF how to turn it upright.
+    let orientation = decoder.orientation().unwrap_or(Orientation::NoTransforms);
+    let mut image = DynamicImage::from_decoder(decoder).map_err(cannot_decode)?;
+    image.apply_orientation(orientation);
     if image.width() == 0 || image.height() == 0 {
         return Err(usage!("{name}: {what} has no pixels"));
     }

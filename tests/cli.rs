@@ -385,3 +385,37 @@ fn a_failed_write_leaves_no_file() {
     assert!(!t.path("out.png").exists());
     assert!(partial_files(&t).is_empty(), "{:?}", partial_files(&t));
 }
+
+#[test]
+fn phone_photos_are_turned_upright_by_their_exif_orientation() {
+    use image::ImageEncoder;
+    let t = TestDir::new();
+    // 64×32 as stored; EXIF orientation 6 (turn 90° clockwise): shown 32×64.
+    let stored =
+        image::RgbImage::from_fn(64, 32, |x, _| image::Rgb([if x < 32 { 250 } else { 10 }, 120, 60]));
+    let exif = [
+        b"MM\0*".as_slice(),
+        &8u32.to_be_bytes(),
+        &1u16.to_be_bytes(),
+        &0x0112u16.to_be_bytes(),
+        &3u16.to_be_bytes(),
+        &1u32.to_be_bytes(),
+        &[0, 6, 0, 0],
+        &0u32.to_be_bytes(),
+    ]
+    .concat();
+    let mut jpeg = Vec::new();
+    let mut encoder = image::codecs::jpeg::JpegEncoder::new_with_quality(&mut jpeg, 95);
+    encoder.set_exif_metadata(exif).unwrap();
+    encoder.write_image(stored.as_raw(), 64, 32, image::ExtendedColorType::Rgb8).unwrap();
+    std::fs::write(t.path("phone.jpg"), &jpeg).unwrap();
+    t.example("night_cafe.jpg");
+    let args =
+        ["run", "--device", "cpu", "-c", "phone.jpg", "-s", "night_cafe.jpg", "--size", "32", "-n", "1"];
+    t.nst(&[&args[..], &["-o", "out.png"]].concat()).assert_ok();
+    let out = image::open(t.path("out.png")).unwrap().to_rgb8();
+    assert_eq!(out.dimensions(), (16, 32), "the photo was not turned upright");
+    // Turned clockwise, the stored left half (red) is on top.
+    let red = |y: u32| out.get_pixel(8, y)[0] as i32;
+    assert!(red(4) > red(28) + 60, "top {} vs bottom {}", red(4), red(28));
+}
