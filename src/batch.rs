@@ -284,7 +284,7 @@ fn record(
             .with_context(|| format!("{}: cannot write the manifest", m.path.display()))?;
     }
     if json {
-        println!("{line}");
+        crate::progress::emit(&line.to_string());
     }
     Ok(())
 }

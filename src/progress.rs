@@ -1,6 +1,7 @@
 //! What the user sees while painting: the binary's implementations of the library's `Progress`
 //! (an indicatif bar, or JSON lines for scripts).
 
+use std::io::Write;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
@@ -100,15 +101,24 @@ pub fn iteration_json(r: &IterationReport) -> serde_json::Value {
     })
 }
 
+/// Print `line` on stdout; false when the reader has gone (a closed pipe, as with
+/// `nst run --json | head -1`), where `println!` would panic.
+pub fn emit(line: &str) -> bool {
+    let mut out = std::io::stdout().lock();
+    writeln!(out, "{line}").and_then(|()| out.flush()).is_ok()
+}
+
 /// `nst run --json`: one JSON object per iteration on stdout; notices stay on stderr.
 pub struct JsonLines {
     quiet: bool,
     interrupted: Arc<AtomicBool>,
+    /// Set when stdout's reader has gone: the run goes on, without events.
+    closed: bool,
 }
 
 impl JsonLines {
     pub fn new(quiet: bool, interrupted: Arc<AtomicBool>) -> Self {
-        JsonLines { quiet, interrupted }
+        JsonLines { quiet, interrupted, closed: false }
     }
 }
 
@@ -125,7 +135,10 @@ impl Progress for JsonLines {
         let mut event = iteration_json(r);
         event["event"] = "iteration".into();
         event["iterations"] = r.iterations.into();
-        println!("{event}");
+        if !self.closed && !emit(&event.to_string()) {
+            self.closed = true;
+            self.notice("stdout was closed; the run goes on without --json events");
+        }
     }
 
     fn cancelled(&self) -> bool {

@@ -40,6 +40,11 @@ pub fn run(args: RunArgs) -> Result<()> {
     if let Some(log) = &args.log {
         crate::run_log::write(log, &options, &device.description, &progress, &result)?;
     }
+    if args.json {
+        let (status, summary) = crate::run_log::outcome_json(&result);
+        let event = serde_json::json!({ "event": "end", "status": status, "output": options.output, "summary": summary });
+        crate::progress::emit(&event.to_string());
+    }
     let summary = result?;
     if let Some(path) = &args.sheet {
         let styles: Vec<PathBuf> = options.styles.iter().map(|(p, _)| p.clone()).collect();

@@ -23,32 +23,7 @@ pub fn write(
     result: &Result<RunSummary>,
 ) -> Result<()> {
     let iterations: Vec<Value> = recorder.iterations.iter().map(iteration_json).collect();
-    let (status, summary) = match result {
-        Ok(s) => (
-            "done",
-            json!({
-                "iterations": s.iterations,
-                "evaluations": s.evaluations,
-                "initial_loss": s.initial_loss,
-                "final_loss": s.final_loss,
-                "seconds": s.elapsed.as_secs_f64(),
-                "width": s.width,
-                "height": s.height,
-                "stopped_early": s.stopped_early(),
-                "readout": readout_json(&s.readout),
-                "levels": s.levels.iter().map(|l| json!({
-                    "width": l.width,
-                    "height": l.height,
-                    "iterations": l.iterations,
-                    "evaluations": l.evaluations,
-                    "seconds": l.seconds,
-                    "stop": l.stop.name(),
-                })).collect::<Vec<_>>(),
-            }),
-        ),
-        Err(e) if nst::error::exit_code(e) == 130 => ("interrupted", json!({ "error": format!("{e:#}") })),
-        Err(e) => ("failed", json!({ "error": format!("{e:#}") })),
-    };
+    let (status, summary) = outcome_json(result);
     let log = json!({
         "nst": env!("CARGO_PKG_VERSION"),
         "status": status,
@@ -79,4 +54,35 @@ pub fn readout_json(readout: &nst::score::Readout) -> Value {
         "style": layers(&readout.style),
         "mean_style": readout.mean_style(),
     })
+}
+
+/// A run's status (`done`, `interrupted`, `failed`) and its summary or error, for the log and
+/// the final `--json` event.
+pub fn outcome_json(result: &Result<RunSummary>) -> (&'static str, Value) {
+    match result {
+        Ok(s) => (
+            "done",
+            json!({
+                "iterations": s.iterations,
+                "evaluations": s.evaluations,
+                "initial_loss": s.initial_loss,
+                "final_loss": s.final_loss,
+                "seconds": s.elapsed.as_secs_f64(),
+                "width": s.width,
+                "height": s.height,
+                "stopped_early": s.stopped_early(),
+                "readout": readout_json(&s.readout),
+                "levels": s.levels.iter().map(|l| json!({
+                    "width": l.width,
+                    "height": l.height,
+                    "iterations": l.iterations,
+                    "evaluations": l.evaluations,
+                    "seconds": l.seconds,
+                    "stop": l.stop.name(),
+                })).collect::<Vec<_>>(),
+            }),
+        ),
+        Err(e) if nst::error::exit_code(e) == 130 => ("interrupted", json!({ "error": format!("{e:#}") })),
+        Err(e) => ("failed", json!({ "error": format!("{e:#}") })),
+    }
 }

@@ -40,9 +40,9 @@ pub fn score(args: ScoreArgs) -> Result<()> {
             line["image"] = path.display().to_string().into();
             line["width"] = image.width().into();
             line["height"] = image.height().into();
-            println!("{line}");
+            crate::progress::emit(&line.to_string());
         } else {
-            println!("{}: {readout}", path.display());
+            crate::progress::emit(&format!("{}: {readout}", path.display()));
         }
     }
     Ok(())

@@ -419,3 +419,29 @@ fn phone_photos_are_turned_upright_by_their_exif_orientation() {
     let red = |y: u32| out.get_pixel(8, y)[0] as i32;
     assert!(red(4) > red(28) + 60, "top {} vs bottom {}", red(4), red(28));
 }
+
+#[test]
+fn a_closed_stdout_ends_the_json_events_not_the_run() {
+    use std::io::BufRead;
+    let t = TestDir::new();
+    t.example("cat.png");
+    t.example("night_cafe.jpg");
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_nst"))
+        .current_dir(t.dir.path())
+        .args(["run", "--json", "--device", "cpu", "-c", "cat.png", "-s", "night_cafe.jpg", "--size", "32"])
+        .args(["-n", "30", "-o", "out.png"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Like `| head -1`: read one event, then close the pipe.
+    let mut first = String::new();
+    std::io::BufReader::new(child.stdout.take().unwrap()).read_line(&mut first).unwrap();
+    assert!(first.contains("\"iteration\""), "{first}");
+    let output = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(0), "{stderr}");
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    assert!(stderr.contains("stdout was closed"), "{stderr}");
+    assert!(t.path("out.png").exists(), "the run did not finish");
+}

@@ -123,7 +123,11 @@ fn the_json_log_and_events_parse_and_the_losses_fall() {
     let run = paint(&t, "out.png", &["-n", "10", "--log", "run.json", "--json"]);
     let events: Vec<serde_json::Value> =
         run.stdout().lines().map(|l| serde_json::from_str(l).unwrap()).collect();
-    assert_eq!(events.len(), 10, "{}", run.stdout());
+    let iterations = events.iter().filter(|e| e["event"] == "iteration").count();
+    assert_eq!((iterations, events.len()), (10, 11), "{}", run.stdout());
+    let end = &events[10];
+    assert_eq!((&end["event"], &end["status"]), (&"end".into(), &"done".into()), "{end}");
+    assert!(end["output"].as_str().unwrap().ends_with("out.png") && end["summary"]["final_loss"].is_number());
     let log: serde_json::Value = serde_json::from_slice(&std::fs::read(t.path("run.json")).unwrap()).unwrap();
     assert_eq!(log["status"], "done");
     assert_eq!(log["recipe"]["size"], 48);
