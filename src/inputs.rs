@@ -96,7 +96,7 @@ fn check_output<'a>(output: &Path, inputs: impl Iterator<Item = &'a Path>) -> Re
 }
 
 /// An input smaller than the network can see holds no usable content or style.
-fn check_source(path: &Path, image: &image::DynamicImage, recipe: &Recipe) -> Result<()> {
+pub fn check_source(path: &Path, image: &image::DynamicImage, recipe: &Recipe) -> Result<()> {
     let (w, h, min) = (image.width(), image.height(), recipe.loss.min_side());
     if w.min(h) < min {
         return Err(usage!("{}: image is {w}×{h}; VGG19 needs at least {min} pixels a side", path.display()));

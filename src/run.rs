@@ -115,11 +115,7 @@ pub fn blend(styles: &[PathBuf], weights: &[f64]) -> Result<Vec<(PathBuf, f64)>>
 
 /// The recipe (`--config`, `--preset` or the default) with the flags applied on top, resolved.
 pub fn recipe_from(args: &PaintArgs) -> Result<Recipe> {
-    let mut asked = match (&args.config, &args.preset) {
-        (Some(path), _) => RawRecipe::from_file(path)?,
-        (None, Some(name)) => RawRecipe::preset(name)?,
-        (None, None) => RawRecipe::default(),
-    };
+    let mut asked = RawRecipe::chosen(args.config.as_deref(), args.preset.as_deref())?;
     asked.apply(&args.overrides());
     Recipe::resolve(asked)
 }

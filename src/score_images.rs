@@ -2,32 +2,20 @@
 
 use anyhow::Result;
 use nst::image_io;
+use nst::inputs::check_source;
 use nst::model::{Vgg19, weights};
 use nst::recipe::{RawRecipe, Recipe};
-use nst::usage;
 
 use crate::cli::ScoreArgs;
 
 pub fn score(args: ScoreArgs) -> Result<()> {
-    let asked = match (&args.config, &args.preset) {
-        (Some(path), _) => RawRecipe::from_file(path)?,
-        (None, Some(name)) => RawRecipe::preset(name)?,
-        (None, None) => RawRecipe::default(),
-    };
-    let recipe = Recipe::resolve(asked)?;
+    let recipe = Recipe::resolve(RawRecipe::chosen(args.config.as_deref(), args.preset.as_deref())?)?;
     let photo = image_io::load(&args.content, "content image")?;
     let painting = image_io::load(&args.style, "style image")?;
-    let min = recipe.loss.min_side();
     let mut images = Vec::with_capacity(args.images.len());
     for path in &args.images {
         let image = image_io::load(path, "image")?;
-        if image.width().min(image.height()) < min {
-            let (w, h) = (image.width(), image.height());
-            return Err(usage!(
-                "{}: image is {w}×{h}; VGG19 needs at least {min} pixels a side",
-                path.display()
-            ));
-        }
+        check_source(path, &image, &recipe)?;
         images.push(image);
     }
     let device = nst::device::select(args.device.into(), &mut |m| eprintln!("nst: {m}"))?;

@@ -12,7 +12,7 @@ use super::resize::{checkpoint_path, from_tensor};
 use crate::colour::{self, PreserveColors};
 use crate::error::Interrupted;
 use crate::image_io::{self, Planar, to_tensor};
-use crate::loss::{LossTerms, Objective};
+use crate::loss::{LossTerms, Objective, StyleGrams};
 use crate::optim::{Adam, AdamConfig, Lbfgs, LbfgsConfig, Minimiser, StallDetector, StepOutcome};
 use crate::recipe::Optimiser;
 use crate::report::{IterationReport, LevelSummary, Progress, Stop};
@@ -35,6 +35,8 @@ pub(super) struct Outputs<'a> {
 pub(super) struct LevelResult {
     pub summary: LevelSummary,
     pub image: Planar,
+    /// The painting's Grams this level matched, for the readout.
+    pub grams: StyleGrams,
     pub initial_loss: f64,
     pub final_loss: f64,
     pub final_terms: LossTerms,
@@ -55,7 +57,8 @@ impl Painter {
     ) -> Result<LevelResult> {
         let (w, h) = (photo.width, photo.height);
         let started = Instant::now();
-        let (mut objective, mut minimiser) = self.level_optimiser(photo, start)?;
+        let grams = self.grams_for(photo);
+        let (mut objective, mut minimiser) = self.level_optimiser(photo, start, &grams)?;
         let initial_loss = minimiser.value();
         if !initial_loss.is_finite() {
             return Err(anyhow!(
@@ -106,6 +109,7 @@ impl Painter {
         };
         Ok(LevelResult {
             summary,
+            grams,
             image: from_tensor(minimiser.x(), w, h)?,
             initial_loss,
             final_loss: minimiser.value(),
@@ -115,15 +119,19 @@ impl Painter {
     }
 
     /// The level's objective against `photo`, and the optimiser started at `start`.
-    fn level_optimiser(&self, photo: &Planar, start: Planar) -> Result<(Objective, Box<dyn Minimiser>)> {
+    fn level_optimiser(
+        &self,
+        photo: &Planar,
+        start: Planar,
+        grams: &StyleGrams,
+    ) -> Result<(Objective, Box<dyn Minimiser>)> {
         let dev = &self.device.device;
         let (loss_photo, start) = match self.plan.colours {
             PreserveColors::Luminance => (colour::grey(photo, None), colour::grey(&start, None)),
             _ => (photo.clone(), start),
         };
-        let grams = self.grams_for(photo);
         let model = self.model.clone();
-        let mut objective = Objective::new(model, &self.plan.loss, to_tensor(&loss_photo, dev), &grams);
+        let mut objective = Objective::new(model, &self.plan.loss, to_tensor(&loss_photo, dev), grams);
         let pixels = start.data.len();
         let x0 = Tensor::<1>::from_data(TensorData::new(start.data, [pixels]), dev);
         let minimiser: Box<dyn Minimiser> = match self.plan.optimiser {

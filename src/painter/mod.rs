@@ -129,7 +129,7 @@ impl Painter {
         }
         progress.finish();
         let last = last.ok_or_else(|| anyhow!("the recipe has no levels"))?;
-        let readout = self.readout_of(&last.image, photo)?;
+        let readout = self.readout_of(&last.image, photo, &last.grams)?;
         let image = self.finish(last.image, photo);
         image_io::save_atomic(&image, output)?;
         Ok(RunSummary {
@@ -150,14 +150,13 @@ impl Painter {
 
     /// How closely the last level's `image` matches `photo` and the painting, as the loss
     /// sees them (in grey for `luminance`).
-    fn readout_of(&self, image: &Planar, photo: &Planar) -> Result<Readout> {
+    fn readout_of(&self, image: &Planar, photo: &Planar, grams: &StyleGrams) -> Result<Readout> {
         let (image, seen) = match self.plan.colours {
             PreserveColors::Luminance => (colour::grey(image, None), colour::grey(photo, None)),
             _ => (image.clone(), photo.clone()),
         };
         let dev = &self.device.device;
-        let grams = self.grams_for(photo);
-        score::readout(&self.model, &self.plan.loss, to_tensor(&image, dev), to_tensor(&seen, dev), &grams)
+        score::readout(&self.model, &self.plan.loss, to_tensor(&image, dev), to_tensor(&seen, dev), grams)
     }
 
     /// The image the first level starts from, at `photo`'s size.

@@ -326,6 +326,15 @@ impl RawRecipe {
         RawRecipe::from_toml(text, Origin::Preset(name.to_string()))
     }
 
+    /// The recipe `--config FILE` or `--preset NAME` names, else the built-in default.
+    pub fn chosen(config: Option<&Path>, preset: Option<&str>) -> Result<RawRecipe> {
+        match (config, preset) {
+            (Some(path), _) => RawRecipe::from_file(path),
+            (None, Some(name)) => RawRecipe::preset(name),
+            (None, None) => Ok(RawRecipe::default()),
+        }
+    }
+
     /// Put the command line's values over the file's. `--iterations` replaces per-level
     /// counts, `--scales` those of another level count, and `--style-size` and `--style-scale`
     /// replace each other.
