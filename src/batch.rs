@@ -188,7 +188,8 @@ impl Painting<'_> {
         overall.set_style(progress::style(
             "{bar:30} {pos}/{len} images [{elapsed_precise} < {eta_precise}] {msg}",
         ));
-        let mut bar = Bar::new(self.quiet || self.json, interrupted.clone(), Some(self.multi.clone()));
+        let shown = progress::Shown::choose(args.paint.progress);
+        let mut bar = Bar::new(shown, self.quiet || self.json, interrupted.clone(), Some(self.multi.clone()));
         let result = self.all(&painters, todo, &mut bar, &overall, manifest, tally);
         overall.finish_and_clear();
         result

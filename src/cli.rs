@@ -209,6 +209,10 @@ pub struct PaintArgs {
     /// Write OUTPUT_0100.png … every N iterations [recipe default: 0, none].
     #[arg(long, value_name = "N")]
     pub save_every: Option<usize>,
+    /// End a level once 10 iterations change the picture by less than G grey levels (RMS,
+    /// 0–255); 0 runs every iteration [recipe default: 2.5].
+    #[arg(long, value_name = "G")]
+    pub settle: Option<f64>,
     /// The pixel optimiser [recipe default: lbfgs].
     #[arg(long, value_enum)]
     pub optimizer: Option<Optimizer>,
@@ -227,6 +231,10 @@ pub struct PaintArgs {
     /// No progress bar, notices or summary; errors only.
     #[arg(long, short = 'q')]
     pub quiet: bool,
+    /// How to show progress: a bar on a terminal and a line every 5 s elsewhere (auto), or
+    /// always a bar, lines, or none (notices and the summary stay).
+    #[arg(long, value_enum, default_value = "auto")]
+    pub progress: ProgressMode,
 }
 
 impl PaintArgs {
@@ -248,6 +256,7 @@ impl PaintArgs {
             preserve_colors: self.preserve_colors.map(Into::into),
             scales: self.scales,
             save_every: self.save_every,
+            settle: self.settle,
             optimizer: self.optimizer.map(Into::into),
             learning_rate: self.lr,
         }
@@ -287,6 +296,15 @@ impl From<Optimizer> for OptimizerKind {
             Optimizer::Adam => OptimizerKind::Adam,
         }
     }
+}
+
+/// `--progress`: how a run shows where it stands.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum ProgressMode {
+    Auto,
+    Bar,
+    Lines,
+    None,
 }
 
 /// `--preserve-colors`: the recipe's [`PreserveColors`].

@@ -1,32 +1,97 @@
 //! What the user sees while painting: the binary's implementations of the library's `Progress`
-//! (an indicatif bar, or JSON lines for scripts).
+//! (an indicatif bar or plain lines, or JSON lines for scripts).
 
-use std::io::Write;
+use std::io::{IsTerminal, Write};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
 
 use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
 use nst::report::{IterationReport, Progress};
 
-/// The iteration bar. Off a terminal indicatif draws nothing; notices still go to stderr.
+use crate::cli::ProgressMode;
+
+/// How a run shows its progress (`--progress`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Shown {
+    /// A redrawn bar on a terminal.
+    Bar,
+    /// A plain line every few seconds, for logs (CI, clusters) where a bar draws nothing.
+    Lines,
+    /// Nothing but notices.
+    Nothing,
+}
+
+impl Shown {
+    /// `auto`: a bar on a terminal, lines elsewhere.
+    pub fn choose(asked: ProgressMode) -> Shown {
+        match asked {
+            ProgressMode::Auto if std::io::stderr().is_terminal() => Shown::Bar,
+            ProgressMode::Auto | ProgressMode::Lines => Shown::Lines,
+            ProgressMode::Bar => Shown::Bar,
+            ProgressMode::None => Shown::Nothing,
+        }
+    }
+}
+
+/// Seconds between progress lines.
+const LINE_EVERY: Duration = Duration::from_secs(5);
+
+/// The iteration bar, or progress lines. Off a terminal indicatif draws nothing; notices still
+/// go to stderr.
 pub struct Bar {
     bar: Option<ProgressBar>,
     /// Set when the bar sits under `nst batch`'s overall bar.
     multi: Option<MultiProgress>,
+    shown: Shown,
     quiet: bool,
+    /// When the last progress line was printed (`Shown::Lines`).
+    last_line: Option<Instant>,
     interrupted: Arc<AtomicBool>,
 }
 
 impl Bar {
     /// `quiet` hides everything; `interrupted` is set by the signal handler.
-    pub fn new(quiet: bool, interrupted: Arc<AtomicBool>, multi: Option<MultiProgress>) -> Self {
-        Bar { bar: None, multi, quiet, interrupted }
+    pub fn new(
+        shown: Shown,
+        quiet: bool,
+        interrupted: Arc<AtomicBool>,
+        multi: Option<MultiProgress>,
+    ) -> Self {
+        let shown = if quiet { Shown::Nothing } else { shown };
+        Bar { bar: None, multi, shown, quiet, last_line: None, interrupted }
     }
 }
 
 /// A bar template; a bad template falls back to indicatif's plain bar rather than failing.
 pub fn style(template: &str) -> ProgressStyle {
     ProgressStyle::with_template(template).unwrap_or_else(|_| ProgressStyle::default_bar())
+}
+
+/// Where a run stands, in one line: iteration, level, loss, time taken and left.
+pub fn status_line(r: &IterationReport) -> String {
+    let level = if r.levels > 1 {
+        format!(", level {}/{} at {}×{}", r.level, r.levels, r.width, r.height)
+    } else {
+        String::new()
+    };
+    let left = r.remaining.map(|d| format!(", at most {} left", clock(d))).unwrap_or_default();
+    format!(
+        "iteration {}/{}{level}, loss {:.4e} (content {:.3e}, style {:.3e}, tv {:.3e}), {}{left}",
+        r.iteration,
+        r.iterations,
+        r.terms.total(),
+        r.terms.content,
+        r.terms.style,
+        r.terms.variation,
+        clock(r.elapsed)
+    )
+}
+
+/// 75 s → "1:15".
+fn clock(d: Duration) -> String {
+    let s = d.as_secs_f64().round() as u64;
+    format!("{}:{:02}", s / 60, s % 60)
 }
 
 impl Progress for Bar {
@@ -44,30 +109,37 @@ impl Progress for Bar {
         }
     }
 
-    fn start(&mut self, iterations: usize) {
-        if self.quiet {
+    fn start(&mut self, _iterations: usize) {
+        self.last_line = None;
+        if self.shown != Shown::Bar {
             return;
         }
-        let bar = ProgressBar::with_draw_target(Some(iterations as u64), ProgressDrawTarget::stderr());
+        // Positions are thousandths of the run's work (levels weighted by their pixels), so
+        // the bar and its pace are right across levels of different sizes.
+        let bar = ProgressBar::with_draw_target(Some(1000), ProgressDrawTarget::stderr());
         let bar = match &self.multi {
             Some(multi) => multi.add(bar),
             None => bar,
         };
-        bar.set_style(style("{bar:30} {pos}/{len} {msg} [{elapsed_precise} < {eta_precise}]"));
+        bar.set_style(style("{bar:30} {msg}"));
         self.bar = Some(bar);
     }
 
     fn iteration(&mut self, r: &IterationReport) {
-        if let Some(bar) = &self.bar {
-            bar.set_position(r.iteration as u64);
-            let level = if r.levels > 1 { format!("level {}/{} ", r.level, r.levels) } else { String::new() };
-            bar.set_message(format!(
-                "{level}loss {:.4e} (content {:.3e}, style {:.3e}, tv {:.3e})",
-                r.terms.total(),
-                r.terms.content,
-                r.terms.style,
-                r.terms.variation
-            ));
+        match self.shown {
+            Shown::Bar => {
+                if let Some(bar) = &self.bar {
+                    bar.set_position((r.done * 1000.0).round() as u64);
+                    bar.set_message(status_line(r));
+                }
+            }
+            Shown::Lines => {
+                if self.last_line.is_none_or(|t| t.elapsed() >= LINE_EVERY) {
+                    self.last_line = Some(Instant::now());
+                    eprintln!("nst: {}", status_line(r));
+                }
+            }
+            Shown::Nothing => {}
         }
     }
 
@@ -98,6 +170,9 @@ pub fn iteration_json(r: &IterationReport) -> serde_json::Value {
         "width": r.width,
         "height": r.height,
         "level": r.level,
+        "pixel_change": r.pixel_change,
+        "done": r.done,
+        "seconds_left": r.remaining.map(|d| d.as_secs_f64()),
     })
 }
 

@@ -22,6 +22,13 @@ pub struct IterationReport {
     /// Which level of the schedule (1 for the coarsest) of how many.
     pub level: usize,
     pub levels: usize,
+    /// How much this iteration changed the picture: the RMS change of its pixels, in grey
+    /// levels (0–255). What the eye sees settle, and what the settle rule stops on.
+    pub pixel_change: f64,
+    /// Share of the run's planned work done (iterations weighted by their pixels), 0–1.
+    pub done: f64,
+    /// At most this long to go (levels that settle early end sooner); `None` at first.
+    pub remaining: Option<Duration>,
 }
 
 /// What one level of a run did.
@@ -64,6 +71,8 @@ impl Progress for Silent {
 pub enum Stop {
     /// It ran the iterations its schedule gave it.
     IterationLimit,
+    /// The picture stopped changing visibly (the recipe's `settle`).
+    Settled,
     /// The loss improved by less than 0.001% over 10 iterations.
     Stalled,
     /// The gradient vanished.
@@ -73,10 +82,11 @@ pub enum Stop {
 }
 
 impl Stop {
-    /// A short name for logs: `iteration_limit`, `stalled`, `converged`, `line_search_failed`.
+    /// A short name for logs: `iteration_limit`, `settled`, `stalled`, `converged`, `line_search_failed`.
     pub fn name(self) -> &'static str {
         match self {
             Stop::IterationLimit => "iteration_limit",
+            Stop::Settled => "settled",
             Stop::Stalled => "stalled",
             Stop::Converged => "converged",
             Stop::LineSearchFailed => "line_search_failed",
@@ -93,6 +103,7 @@ impl fmt::Display for Stop {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(match self {
             Stop::IterationLimit => "the iterations ran out",
+            Stop::Settled => "the picture stopped changing visibly (see the recipe's settle)",
             Stop::Stalled => "the loss stopped improving (less than 0.001% over 10 iterations)",
             Stop::Converged => "the gradient vanished (converged)",
             Stop::LineSearchFailed => "no step lowered the loss (converged, or a numerical limit)",

@@ -13,7 +13,7 @@ use nst::transfer::RunOptions;
 use nst::usage;
 
 use crate::cli::{PaintArgs, RunArgs};
-use crate::progress::{Bar, JsonLines, Recorder};
+use crate::progress::{Bar, JsonLines, Recorder, Shown};
 
 pub fn run(args: RunArgs) -> Result<()> {
     let options = resolve(&args)?;
@@ -31,7 +31,7 @@ pub fn run(args: RunArgs) -> Result<()> {
     let display: Box<dyn Progress> = if args.json {
         Box::new(JsonLines::new(quiet, interrupted))
     } else {
-        Box::new(Bar::new(quiet, interrupted, None))
+        Box::new(Bar::new(Shown::choose(args.paint.progress), quiet, interrupted, None))
     };
     let mut progress = Recorder::new(display);
     let device = nst::device::select(options.recipe.device, &mut |m| progress.notice(m))?;

@@ -8,7 +8,9 @@ use anyhow::{Result, anyhow};
 use burn::tensor::{Tensor, TensorData};
 
 use super::Painter;
+use super::eta::Eta;
 use super::resize::{checkpoint_path, from_tensor};
+use super::settle::{Settle, rms_change};
 use crate::colour::{self, PreserveColors};
 use crate::error::Interrupted;
 use crate::image_io::{self, Planar, to_tensor};
@@ -22,6 +24,7 @@ pub(super) struct Tally {
     pub iterations_before: usize,
     pub evaluations: usize,
     pub started: Instant,
+    pub eta: Eta,
 }
 
 /// What a run writes besides its result.
@@ -66,13 +69,18 @@ impl Painter {
             ));
         }
         let evaluations_before = tally.evaluations;
+        tally.eta.start_level(level.0 - 1);
         let mut stall = StallDetector::new(10, 1e-5);
+        let mut settle = Settle::new(self.plan.schedule.settle, minimiser.x());
         let mut stop = Stop::IterationLimit;
         while minimiser.iterations() < iterations {
             if progress.cancelled() {
                 return Err(self.interrupted(minimiser.as_ref(), (w, h), outputs, progress));
             }
+            let before = minimiser.x().clone();
             let outcome = minimiser.step(&mut objective)?;
+            let pixel_change = rms_change(&before, minimiser.x())?;
+            tally.eta.iteration_done();
             tally.evaluations = evaluations_before + minimiser.evaluations();
             let iteration = tally.iterations_before + minimiser.iterations();
             progress.iteration(&IterationReport {
@@ -85,6 +93,9 @@ impl Painter {
                 height: h,
                 level: level.0,
                 levels: level.1,
+                pixel_change,
+                done: tally.eta.fraction(),
+                remaining: tally.eta.remaining(),
             });
             let every = self.plan.schedule.save_every;
             if every > 0 && iteration.is_multiple_of(every) && outcome == StepOutcome::Improved {
@@ -95,7 +106,12 @@ impl Painter {
                 stop = reason;
                 break;
             }
+            if settle.settled(minimiser.iterations(), minimiser.x())? {
+                stop = Stop::Settled;
+                break;
+            }
         }
+        tally.eta.end_level();
         tally.iterations_before += minimiser.iterations();
         let evaluations = minimiser.evaluations();
         let seconds = started.elapsed().as_secs_f64();

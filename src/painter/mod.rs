@@ -2,8 +2,10 @@
 //! optimised against them (one for `nst run`, a folder for `nst batch`), level by level of the
 //! [`Schedule`] from its [`Start`], with checkpoints and colour preservation.
 
+mod eta;
 mod level;
 mod resize;
+mod settle;
 
 use std::path::Path;
 use std::time::Instant;
@@ -105,13 +107,16 @@ impl Painter {
         }
         let photo = &content.image;
         let levels = &self.plan.schedule.levels;
-        let mut tally = Tally { iterations_before: 0, evaluations: 0, started: Instant::now() };
+        let sizes: Vec<_> =
+            levels.iter().map(|l| image_io::fit(photo.width as u32, photo.height as u32, l.side)).collect();
+        let work = sizes.iter().zip(levels).map(|(&(w, h), l)| (w as usize * h as usize, l.iterations));
+        let mut tally =
+            Tally { iterations_before: 0, evaluations: 0, started: Instant::now(), eta: eta::Eta::new(work) };
         progress.start(self.plan.schedule.total_iterations());
         let outputs = Outputs { output, save_partial, photo };
         let (mut initial_loss, mut last) = (None, None::<LevelResult>);
         let mut summaries = Vec::with_capacity(levels.len());
-        for (number, level) in levels.iter().enumerate() {
-            let (w, h) = image_io::fit(photo.width as u32, photo.height as u32, level.side);
+        for (number, (level, &(w, h))) in levels.iter().zip(&sizes).enumerate() {
             let level_photo = photo.resized(w as usize, h as usize);
             if levels.len() > 1 {
                 let (n, iterations) = (levels.len(), level.iterations);

@@ -135,3 +135,24 @@ fn a_cancelled_painter_writes_the_image_so_far() {
     assert_eq!(saved, Some(dir.path().join("out.png")));
     assert_eq!(progress.iterations.len(), 2);
 }
+
+#[test]
+fn a_level_ends_when_its_picture_settles() {
+    let settled_at = |settle: f64| {
+        let recipe = Recipe::with(|r| (r.size, r.iterations, r.settle) = (32, 25, settle)).expect("recipe");
+        let mut progress = Recording::default();
+        let (_dir, result) = paint(&recipe, &mut progress);
+        (result.expect("run"), progress)
+    };
+    // Any change counts as settled: the first comparison, after 10 iterations, ends it.
+    let (summary, progress) = settled_at(1e6);
+    assert_eq!((summary.iterations, summary.stop), (10, Stop::Settled));
+    assert!(summary.stopped_early().is_some_and(|m| m.contains("stopped changing visibly")));
+    assert!(progress.iterations.iter().all(|r| r.pixel_change > 0.0), "every iteration moved pixels");
+    // Never settled: the level runs its iterations.
+    let (summary, progress) = settled_at(0.0);
+    assert_eq!((summary.iterations, summary.stop), (25, Stop::IterationLimit));
+    let done: Vec<f64> = progress.iterations.iter().map(|r| r.done).collect();
+    assert!(done.windows(2).all(|w| w[0] < w[1]) && done[24] == 1.0, "{done:?}");
+    assert!(progress.iterations.iter().all(|r| r.remaining.is_some()));
+}

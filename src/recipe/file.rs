@@ -187,6 +187,9 @@ pub struct RecipeFile {
     pub learning_rate: f64,
     /// Write a checkpoint every this many iterations, 0 for none (`--save-every`). Default 0.
     pub save_every: usize,
+    /// End a level early once 10 iterations have moved its pixels by less than this RMS, in
+    /// grey levels 0–255 (`--settle`); 0 runs every level's iterations. Default 2.5.
+    pub settle: f64,
     /// Per-layer weights keyed by layer name (`relu4_2`, `block4_conv2`, …).
     pub layers: BTreeMap<String, LayerWeights>,
 }
@@ -220,6 +223,7 @@ impl Default for RecipeFile {
             optimizer: OptimizerKind::Lbfgs,
             learning_rate: 2.0,
             save_every: 0,
+            settle: 2.5,
             layers,
         }
     }
@@ -260,6 +264,7 @@ pub struct Overrides {
     pub preserve_colors: Option<PreserveColors>,
     pub scales: Option<Scales>,
     pub save_every: Option<usize>,
+    pub settle: Option<f64>,
     pub optimizer: Option<OptimizerKind>,
     pub learning_rate: Option<f64>,
 }
@@ -282,6 +287,7 @@ pub fn flag_of(key: &str) -> Option<&'static str> {
         "preserve_colors" => "--preserve-colors",
         "scales" => "--scales",
         "save_every" => "--save-every",
+        "settle" => "--settle",
         "optimizer" => "--optimizer",
         "learning_rate" => "--lr",
         _ => return None,
@@ -348,7 +354,7 @@ impl RawRecipe {
             )*};
         }
         set!(content_weight, style_weight, tv_weight, iterations, history_size, size, pooling, init);
-        set!(seed, device, preserve_colors, scales, save_every, optimizer, learning_rate);
+        set!(seed, device, preserve_colors, scales, save_every, settle, optimizer, learning_rate);
         let v = &mut self.values;
         if flags.iterations.is_some()
             || flags.scales.is_some_and(|n| n.count(v.size) != v.level_iterations.len())

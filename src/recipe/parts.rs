@@ -80,6 +80,9 @@ pub struct Schedule {
     pub levels: Vec<Level>,
     /// Write a checkpoint every this many iterations; 0 for none.
     pub save_every: usize,
+    /// A level ends once 10 iterations move its pixels by less than this RMS, in grey levels;
+    /// 0 never.
+    pub settle: f64,
 }
 
 impl Schedule {

@@ -132,8 +132,9 @@ fn schedule(asked: &RawRecipe) -> Result<Schedule> {
             asked.error(&["level_iterations"], "level_iterations: every level needs at least 1 iteration")
         );
     }
+    weight(asked, "settle", v.settle)?;
     let levels = Schedule::halving(v.size, scales, v.iterations, per_level);
-    Ok(Schedule { size: v.size, levels, save_every: v.save_every })
+    Ok(Schedule { size: v.size, levels, save_every: v.save_every, settle: v.settle })
 }
 
 fn optimiser(asked: &RawRecipe) -> Result<Optimiser> {
