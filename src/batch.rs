@@ -11,14 +11,16 @@ use std::time::Instant;
 
 use anyhow::{Context, Result, anyhow};
 use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget};
+use nst::encode::Encoding;
 use nst::error::Interrupted;
 use nst::inputs::{Styles, prepare_content, prepare_styles};
 use nst::jobs::{self as plan, Job, Shard};
-use nst::painter::Painter;
+use nst::painter::{Painter, Target};
 use nst::report::Progress;
 use nst::{Recipe, usage};
 
 use crate::cli::BatchArgs;
+use crate::events;
 use crate::progress::{self, Bar};
 use crate::run::{blend, interrupt_flag, recipe_from};
 
@@ -67,7 +69,9 @@ pub fn batch(args: BatchArgs) -> Result<()> {
     let outcome = if todo.is_empty() {
         Ok(())
     } else {
-        let painting = Painting { recipe: &recipe, looks: &looks, json: args.json, multi: &multi, quiet };
+        let encoding = args.paint.encoding();
+        let painting =
+            Painting { recipe: &recipe, looks: &looks, json: args.json, multi: &multi, quiet, encoding };
         painting.start(&args, styles, &todo, &interrupted, &mut manifest, &mut tally)
     };
     tally.report(quiet, args.shard);
@@ -153,6 +157,8 @@ struct Painting<'a> {
     json: bool,
     multi: &'a MultiProgress,
     quiet: bool,
+    /// JPEG quality and PNG depth; each picture adds its own PNG text.
+    encoding: Encoding,
 }
 
 impl Painting<'_> {
@@ -212,8 +218,12 @@ impl Painting<'_> {
             overall.set_message(job.content.display().to_string());
             let started = Instant::now();
             let painter = &painters[job.look];
+            let styles: Vec<&Path> = self.looks[job.look].styles.iter().map(|(p, _)| p.as_path()).collect();
+            let text = nst::transfer::provenance(self.recipe, &job.content, &styles);
+            let encoding = Encoding { text, ..self.encoding.clone() };
+            let target = Target { path: &job.output, save_partial: false, encoding: &encoding };
             let result = prepare_content(self.recipe, &job.content, &job.output, painter.styles())
-                .and_then(|content| painter.paint(content, &job.output, false, bar));
+                .and_then(|content| painter.paint(content, &target, bar));
             let seconds = Some(started.elapsed().as_secs_f64());
             match result {
                 Ok(summary) => {
@@ -265,21 +275,16 @@ fn record(
     seconds: Option<f64>,
     result: Option<Result<f64, &anyhow::Error>>,
 ) -> Result<()> {
-    let look = &looks[job.look];
-    let mut line = serde_json::json!({
-        "input": job.content,
-        "style": look.styles.iter().map(|(p, _)| p).collect::<Vec<_>>(),
-        "output": job.output,
-        "status": status,
+    let line = events::line(&events::Job {
+        schema: events::SCHEMA,
+        input: &job.content,
+        style: looks[job.look].styles.iter().map(|(p, _)| p).collect(),
+        output: &job.output,
+        status,
+        seconds,
+        final_loss: result.and_then(|r| r.ok()),
+        error: result.and_then(|r| r.err()).map(|e| format!("{e:#}")),
     });
-    if let Some(seconds) = seconds {
-        line["seconds"] = seconds.into();
-    }
-    match result {
-        Some(Ok(loss)) => line["final_loss"] = loss.into(),
-        Some(Err(e)) => line["error"] = format!("{e:#}").into(),
-        None => {}
-    }
     if let Some(m) = manifest {
         writeln!(m.file, "{line}")
             .with_context(|| format!("{}: cannot write the manifest", m.path.display()))?;

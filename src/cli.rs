@@ -21,8 +21,10 @@ pub struct Cli {
 #[derive(Subcommand, Debug)]
 pub enum Command {
     /// Paint the content photo in the style of the painting.
+    #[command(after_long_help = RUN_EXAMPLES)]
     Run(Box<RunArgs>),
     /// Paint every photo of a folder (or list) in each style; resumable and shardable.
+    #[command(after_long_help = BATCH_EXAMPLES)]
     Batch(Box<BatchArgs>),
     /// Render a grid of VGG19 feature maps of an image: what each layer sees.
     Features(FeaturesArgs),
@@ -31,7 +33,28 @@ pub enum Command {
     Score(ScoreArgs),
     /// List the VGG19 layer names a recipe may use.
     Layers,
+    /// List the devices nst can run on: GPU adapters (gpu:0 is the one `auto` tries first) and
+    /// the CPU.
+    Devices,
+    /// Print a shell completion script, e.g. `nst completions bash > ~/.local/share/bash-completion/completions/nst`.
+    Completions {
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print the manual page (roff), e.g. `nst man > ~/.local/share/man/man1/nst.1`.
+    Man,
 }
+
+const RUN_EXAMPLES: &str = "Examples:
+  nst run -c photo.jpg -s painting.jpg                  # 512 px, about 1.5 minutes on 2 CPU cores
+  nst run -c photo.jpg -s painting.jpg --size 1024 -o print.png --depth 16
+  nst run -c photo.jpg -s a.jpg -s b.jpg --style-blend 0.7,0.3
+  nst run -c photo.jpg -s painting.jpg --preserve-colors luminance --style-scale 0.5
+  nst run -c photo.jpg -s painting.jpg --json | jq -c 'select(.event == \"end\")'";
+
+const BATCH_EXAMPLES: &str = "Examples:
+  nst batch --content-dir photos/ -s wave.jpg -s starry.jpg --out-dir out/ --manifest out/jobs.jsonl
+  nst batch --content-list todo.txt -s wave.jpg --out-dir out/ --shard 2/8   # machine 2 of 8";
 
 #[derive(clap::Args, Debug)]
 pub struct ScoreArgs {
@@ -57,8 +80,8 @@ pub struct ScoreArgs {
     #[arg(long, value_name = "FILE")]
     pub weights: Option<PathBuf>,
     /// Where to compute: auto, gpu or cpu.
-    #[arg(long, value_enum, default_value = "auto")]
-    pub device: Device,
+    #[arg(long, value_name = "auto|gpu|gpu:N|cpu", default_value = "auto")]
+    pub device: DeviceChoice,
 }
 
 #[derive(clap::Args, Debug)]
@@ -82,8 +105,8 @@ pub struct FeaturesArgs {
     #[arg(long, value_name = "FILE")]
     pub weights: Option<PathBuf>,
     /// Where to compute: auto, gpu or cpu.
-    #[arg(long, value_enum, default_value = "auto")]
-    pub device: Device,
+    #[arg(long, value_name = "auto|gpu|gpu:N|cpu", default_value = "auto")]
+    pub device: DeviceChoice,
 }
 
 #[derive(clap::Args, Debug)]
@@ -97,7 +120,7 @@ pub struct RunArgs {
     /// Blend weights of the --style images, e.g. 0.7,0.3 (normalised) [default: equal].
     #[arg(long, value_name = "W,W,…", value_delimiter = ',')]
     pub style_blend: Vec<f64>,
-    /// Where to write the result (.png or .jpg) [default: CONTENT_STYLE.png here].
+    /// Where to write the result (.png, .jpg or lossless .webp) [default: CONTENT_STYLE.png here].
     #[arg(long, short = 'o', value_name = "FILE")]
     pub output: Option<PathBuf>,
     /// On Ctrl-C or SIGTERM, leave no output instead of writing the image so far.
@@ -139,7 +162,7 @@ pub struct BatchArgs {
     #[arg(long, value_name = "DIR")]
     pub out_dir: PathBuf,
     /// Output format of the results.
-    #[arg(long, value_name = "png|jpg", default_value = "png", value_parser = ["png", "jpg"])]
+    #[arg(long, value_name = "png|jpg|webp", default_value = "png", value_parser = ["png", "jpg", "webp"])]
     pub format: String,
     /// Redo outputs that already exist (by default they are skipped, so a rerun resumes).
     #[arg(long)]
@@ -159,6 +182,7 @@ pub struct BatchArgs {
 
 /// How to paint; shared by `run` and `batch`. Each flag overrides the recipe's key of the same name.
 #[derive(clap::Args, Debug)]
+#[command(next_help_heading = "Recipe (each flag overrides the recipe's key)")]
 pub struct PaintArgs {
     /// Built-in recipe: default, seed (the seed post's Keras table) or smoke (tiny, for CI).
     #[arg(long, value_name = "NAME", conflicts_with = "config")]
@@ -176,7 +200,7 @@ pub struct PaintArgs {
     #[arg(long, value_name = "W")]
     pub tv_weight: Option<f64>,
     /// Iterations at the coarsest level, half as many at each finer one (see --scales)
-    /// [recipe default: 100].
+    /// [recipe default: 80].
     #[arg(long, short = 'n', value_name = "N")]
     pub iterations: Option<usize>,
     /// L-BFGS history size [recipe default: 10].
@@ -223,21 +247,36 @@ pub struct PaintArgs {
     #[arg(long)]
     pub seed: Option<u64>,
     /// Where to compute: auto (a GPU if found, else the CPU), gpu or cpu [recipe default: auto].
-    #[arg(long, value_enum)]
-    pub device: Option<Device>,
+    #[arg(long, value_name = "auto|gpu|gpu:N|cpu", help_heading = "Device and network")]
+    pub device: Option<DeviceChoice>,
     /// VGG19 weights (safetensors; Keras or torchvision names) [default: built in].
-    #[arg(long, value_name = "FILE")]
+    #[arg(long, value_name = "FILE", help_heading = "Device and network")]
     pub weights: Option<PathBuf>,
     /// No progress bar, notices or summary; errors only.
-    #[arg(long, short = 'q')]
+    #[arg(long, short = 'q', help_heading = "Output and display")]
     pub quiet: bool,
+    /// JPEG quality of .jpg outputs, 1–100.
+    #[arg(long, value_name = "N", default_value_t = 90, value_parser = clap::value_parser!(u8).range(1..=100), help_heading = "Output and display")]
+    pub quality: u8,
+    /// Bits per channel of .png outputs: 8, or 16 (the result is computed in float).
+    #[arg(long, value_enum, value_name = "BITS", default_value = "8", help_heading = "Output and display")]
+    pub depth: Depth,
     /// How to show progress: a bar on a terminal and a line every 5 s elsewhere (auto), or
     /// always a bar, lines, or none (notices and the summary stay).
-    #[arg(long, value_enum, default_value = "auto")]
+    #[arg(long, value_enum, default_value = "auto", help_heading = "Output and display")]
     pub progress: ProgressMode,
 }
 
 impl PaintArgs {
+    /// How results are written (the PNG text is added per picture).
+    pub fn encoding(&self) -> nst::encode::Encoding {
+        let png_depth = match self.depth {
+            Depth::Eight => 8,
+            Depth::Sixteen => 16,
+        };
+        nst::encode::Encoding { jpeg_quality: self.quality, png_depth, text: Vec::new() }
+    }
+
     /// The recipe keys these flags set.
     pub fn overrides(&self) -> Overrides {
         Overrides {
@@ -252,7 +291,7 @@ impl PaintArgs {
             pooling: self.pooling.map(Into::into),
             init: self.init.clone(),
             seed: self.seed,
-            device: self.device.map(Into::into),
+            device: self.device,
             preserve_colors: self.preserve_colors.map(Into::into),
             scales: self.scales,
             save_every: self.save_every,
@@ -298,6 +337,15 @@ impl From<Optimizer> for OptimizerKind {
     }
 }
 
+/// `--depth`: PNG bits per channel.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum Depth {
+    #[value(name = "8")]
+    Eight,
+    #[value(name = "16")]
+    Sixteen,
+}
+
 /// `--progress`: how a run shows where it stands.
 #[derive(Debug, Clone, Copy, ValueEnum)]
 pub enum ProgressMode {
@@ -324,28 +372,6 @@ impl From<Colours> for PreserveColors {
             Colours::None => PreserveColors::None,
             Colours::Luminance => PreserveColors::Luminance,
             Colours::Match => PreserveColors::Match,
-        }
-    }
-}
-
-/// `--device`: the recipe's [`DeviceChoice`].
-#[derive(Debug, Clone, Copy, ValueEnum)]
-pub enum Device {
-    /// A real GPU through wgpu when one is found, else the CPU.
-    Auto,
-    /// wgpu only; an error when no usable adapter exists. Also accepts software Vulkan
-    /// (Mesa's lavapipe), which is slow but useful for testing.
-    Gpu,
-    /// burn's CPU backend (flex).
-    Cpu,
-}
-
-impl From<Device> for DeviceChoice {
-    fn from(d: Device) -> Self {
-        match d {
-            Device::Auto => DeviceChoice::Auto,
-            Device::Gpu => DeviceChoice::Gpu,
-            Device::Cpu => DeviceChoice::Cpu,
         }
     }
 }

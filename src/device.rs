@@ -21,17 +21,54 @@ use anyhow::{Result, bail};
 use burn::tensor::wgpu::{WgpuBackend, wgpu};
 use burn::tensor::{Device, DeviceKind, Tensor};
 
-/// What the user asked for with `--device`.
+/// What the user asked for with `--device` (or the recipe's `device`): `auto`, `gpu`,
+/// `gpu:N` or `cpu`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize, serde::Serialize)]
-#[serde(rename_all = "lowercase")]
+#[serde(try_from = "String", into = "String")]
 pub enum DeviceChoice {
     /// A real GPU through wgpu when one is found, else the CPU.
     Auto,
     /// wgpu only; an error when no usable adapter exists. Also accepts software Vulkan
     /// (Mesa's lavapipe), which is slow but useful for testing.
     Gpu,
+    /// One adapter, by its number in `nst devices` (best first).
+    GpuNumber(usize),
     /// burn's CPU backend (flex).
     Cpu,
+}
+
+impl std::str::FromStr for DeviceChoice {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s {
+            "auto" => Ok(DeviceChoice::Auto),
+            "gpu" => Ok(DeviceChoice::Gpu),
+            "cpu" => Ok(DeviceChoice::Cpu),
+            _ => s.strip_prefix("gpu:").and_then(|n| n.parse().ok()).map(DeviceChoice::GpuNumber).ok_or_else(
+                || format!("'{s}' is not a device: use auto, gpu, gpu:N (see `nst devices`) or cpu"),
+            ),
+        }
+    }
+}
+
+impl TryFrom<String> for DeviceChoice {
+    type Error = String;
+
+    fn try_from(s: String) -> Result<Self, String> {
+        s.parse()
+    }
+}
+
+impl From<DeviceChoice> for String {
+    fn from(d: DeviceChoice) -> String {
+        match d {
+            DeviceChoice::Auto => "auto".into(),
+            DeviceChoice::Gpu => "gpu".into(),
+            DeviceChoice::GpuNumber(n) => format!("gpu:{n}"),
+            DeviceChoice::Cpu => "cpu".into(),
+        }
+    }
 }
 
 /// The device picked, with a line for the user saying which it is.
@@ -70,6 +107,16 @@ impl Adapter {
     pub fn describe(&self) -> String {
         let software = if self.is_hardware() { "" } else { ", software rasteriser" };
         format!("GPU {} ({:?}{software})", self.info.name, self.info.backend)
+    }
+
+    /// "discrete GPU", "integrated GPU", "virtual GPU" or "software".
+    pub fn kind_name(&self) -> &'static str {
+        match self.info.device_type {
+            wgpu::DeviceType::DiscreteGpu => "discrete GPU",
+            wgpu::DeviceType::IntegratedGpu => "integrated GPU",
+            wgpu::DeviceType::VirtualGpu => "virtual GPU",
+            _ => "software",
+        }
     }
 }
 
@@ -166,6 +213,20 @@ pub fn select(choice: DeviceChoice, notice: &mut dyn FnMut(&str)) -> Result<Comp
                 Ok(ComputeDevice::cpu())
             })
         }
+        DeviceChoice::GpuNumber(n) => {
+            let adapters = probe_adapters();
+            let Some(adapter) = adapters.get(n) else {
+                return Err(crate::usage!(
+                    "--device gpu:{n}: there {}; `nst devices` lists them",
+                    match adapters.len() {
+                        0 => "are no GPU adapters (is a Vulkan driver installed?)".to_string(),
+                        1 => "is one GPU adapter, gpu:0".to_string(),
+                        k => format!("are {k} GPU adapters, gpu:0 to gpu:{}", k - 1),
+                    }
+                ));
+            };
+            init_adapter(adapter).map_err(|e| anyhow::anyhow!("--device gpu:{n}: {e:#}"))
+        }
         DeviceChoice::Gpu => {
             let adapters = probe_adapters();
             if adapters.is_empty() {
@@ -198,13 +259,12 @@ fn block_on<F: Future>(future: F) -> F::Output {
     }
 }
 
-/// Where autotune results are kept between runs: `$NST_CACHE_DIR`, else
-/// `$XDG_CACHE_HOME/nst`, else `~/.cache/nst`; `None` when none of these is set.
+/// Where autotune results are kept between runs: `$NST_CACHE_DIR`, else the platform's cache
+/// folder (`$XDG_CACHE_HOME` or `~/.cache` on Linux, `~/Library/Caches` on macOS, the local
+/// AppData on Windows) + `nst`; `None` when none is known.
 pub fn gpu_cache_dir() -> Option<PathBuf> {
-    let env = |name| std::env::var_os(name).filter(|v| !v.is_empty()).map(PathBuf::from);
-    env("NST_CACHE_DIR")
-        .or_else(|| env("XDG_CACHE_HOME").map(|d| d.join("nst")))
-        .or_else(|| env("HOME").map(|d| d.join(".cache").join("nst")))
+    let asked = std::env::var_os("NST_CACHE_DIR").filter(|v| !v.is_empty()).map(PathBuf::from);
+    asked.or_else(|| dirs::cache_dir().map(|d| d.join("nst")))
 }
 
 /// A first run on a GPU times several versions of the big kernels for its shapes (autotune);

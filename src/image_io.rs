@@ -9,6 +9,7 @@ use image::imageops::FilterType;
 use image::metadata::Orientation;
 use image::{DynamicImage, ImageDecoder, ImageFormat, ImageReader, Limits, Rgb32FImage, RgbImage};
 
+use crate::encode::{self, Encoding};
 use crate::usage;
 
 /// Largest side we decode; far beyond what style transfer can optimise.
@@ -23,8 +24,23 @@ pub struct Planar {
     pub data: Vec<f32>,
 }
 
-/// Decode `path` (any colour mode) to RGB. Transparent pixels are composited over white.
+/// `-`: standard input as an input, standard output as the output.
+pub fn is_stdio(path: &Path) -> bool {
+    path == Path::new("-")
+}
+
+/// Decode `path` (any colour mode; `-` reads standard input) to RGB. Transparent pixels are
+/// composited over white.
 pub fn load(path: &Path, what: &str) -> Result<DynamicImage> {
+    if is_stdio(path) {
+        let mut bytes = Vec::new();
+        std::io::Read::read_to_end(&mut std::io::stdin().lock(), &mut bytes)
+            .map_err(|e| usage!("-: cannot read {what} from standard input: {e}"))?;
+        if bytes.is_empty() {
+            return Err(usage!("-: standard input is empty: no {what}"));
+        }
+        return decode(&bytes, "standard input", what);
+    }
     let name = path.display();
     let meta = std::fs::metadata(path).map_err(|e| usage!("{name}: cannot read {what}: {e}"))?;
     if meta.is_dir() {
@@ -126,7 +142,7 @@ impl Planar {
         Planar { width, height, data }
     }
 
-    fn to_rgb8(&self) -> RgbImage {
+    pub(crate) fn to_rgb8(&self) -> RgbImage {
         let (w, h) = (self.width, self.height);
         RgbImage::from_fn(w as u32, h as u32, |x, y| {
             let px = |c: usize| self.data[(c * h + y as usize) * w + x as usize];
@@ -135,16 +151,6 @@ impl Planar {
                 if v.is_finite() { v.round().clamp(0.0, 255.0) as u8 } else { 0 }
             }))
         })
-    }
-}
-
-/// The output format for a path, from its extension.
-pub fn output_format(path: &Path) -> Result<ImageFormat> {
-    let ext = path.extension().and_then(|e| e.to_str()).map(str::to_ascii_lowercase);
-    match ext.as_deref() {
-        Some("png") => Ok(ImageFormat::Png),
-        Some("jpg" | "jpeg") => Ok(ImageFormat::Jpeg),
-        _ => Err(usage!("{}: can only write .png, .jpg or .jpeg files", path.display())),
     }
 }
 
@@ -192,18 +198,21 @@ pub fn partials_in(dir: &Path) -> Result<Vec<(std::path::PathBuf, String)>> {
 
 /// Write `image` to `path` through a temporary file in the same directory and a rename, so
 /// `path` never holds a partial image, whatever happens mid-write.
-pub fn save_atomic(image: &Planar, path: &Path) -> Result<()> {
-    save_rgb_atomic(&image.to_rgb8(), path)
+pub fn save_atomic(image: &Planar, path: &Path, encoding: &Encoding) -> Result<()> {
+    let bytes = encode::encode(image, path, encoding)?;
+    if is_stdio(path) {
+        let mut out = std::io::stdout().lock();
+        return out
+            .write_all(&bytes)
+            .and_then(|()| out.flush())
+            .context("-: cannot write to standard output");
+    }
+    write_atomic(path, &bytes)
 }
 
 /// [`save_atomic`] for an 8-bit RGB image.
 pub fn save_rgb_atomic(image: &RgbImage, path: &Path) -> Result<()> {
-    let format = output_format(path)?;
-    let mut encoded = Vec::new();
-    image
-        .write_to(&mut std::io::Cursor::new(&mut encoded), format)
-        .with_context(|| format!("{}: cannot encode image", path.display()))?;
-    write_atomic(path, &encoded)
+    write_atomic(path, &encode::encode_rgb(image, path)?)
 }
 
 /// Write `bytes` to `path` all or nothing: a temporary file beside it, synced, then renamed.

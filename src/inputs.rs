@@ -48,13 +48,15 @@ pub fn prepare_styles(recipe: &Recipe, styles: &[(PathBuf, f64)]) -> Result<Styl
 
 /// Check the output path, then decode and scale the content photo (and an `init` image file).
 pub fn prepare_content(recipe: &Recipe, content: &Path, output: &Path, styles: &Styles) -> Result<Content> {
-    image_io::output_format(output)?;
+    crate::encode::output_format(output)?;
     let init_path = match &recipe.start {
         Start::File(p) => Some(p.as_path()),
         _ => None,
     };
     let inputs = std::iter::once(content).chain(init_path).chain(styles.paths.iter().map(PathBuf::as_path));
-    check_output(output, inputs)?;
+    if !image_io::is_stdio(output) {
+        check_output(output, inputs)?;
+    }
 
     let photo = image_io::load(content, "content image")?;
     check_source(content, &photo, recipe)?;
@@ -138,7 +140,7 @@ pub(crate) struct MemoryNeeds {
 
 /// Refuse a run whose estimated peak memory exceeds what the system has available.
 pub(crate) fn check_memory(needs: &MemoryNeeds, content: &Content, styles: &Styles) -> Result<()> {
-    let Some(available) = memory::available_bytes() else { return Ok(()) };
+    let Some((available, limit)) = memory::available() else { return Ok(()) };
     let (w, h) = (content.image.width as u32, content.image.height as u32);
     let style_pixels = styles.images.iter().map(|(s, _)| (s.width * s.height) as u64).max().unwrap_or(0);
     let needed = memory::estimate_bytes(w as u64 * h as u64, style_pixels, needs.pairs);
@@ -146,9 +148,19 @@ pub(crate) fn check_memory(needs: &MemoryNeeds, content: &Content, styles: &Styl
         return Ok(());
     }
     let gib = |b: f64| b / (1u64 << 30) as f64;
-    let fits = memory::largest_side(w, h, needs.pairs, available);
+    // The painting follows --size: at a given longer side, the squarer of the two images has
+    // the more pixels, and the size named must fit both.
+    let squareness = |w: usize, h: usize| w.min(h) as f64 / w.max(h).max(1) as f64;
+    let squarest = styles
+        .images
+        .iter()
+        .map(|(s, _)| (s.width, s.height))
+        .fold((content.image.width, content.image.height), |best, s| {
+            if squareness(s.0, s.1) > squareness(best.0, best.1) { s } else { best }
+        });
+    let fits = memory::largest_side(squarest.0 as u32, squarest.1 as u32, needs.pairs, available);
     Err(usage!(
-        "{}: a {w}×{h} run needs about {:.1} GiB of memory, but {:.1} GiB is available; \
+        "{}: a {w}×{h} run needs about {:.1} GiB of memory, but {:.1} GiB is {limit}; \
          --size {fits} or less would fit (with --style-size no larger)",
         needs.size,
         gib(needed),

@@ -13,6 +13,7 @@
 pub mod colour;
 pub mod device;
 pub mod draw;
+pub mod encode;
 pub mod error;
 pub mod features;
 #[doc(hidden)]

@@ -2,6 +2,7 @@
 
 mod batch;
 mod cli;
+mod events;
 mod progress;
 mod run;
 mod run_log;
@@ -10,10 +11,12 @@ mod show;
 
 use std::process::ExitCode;
 
-use clap::Parser;
+use clap::{CommandFactory, Parser};
 
 fn main() -> ExitCode {
     quiet_mesa_device_select();
+    // RUST_LOG=wgpu_core=info,cubecl=debug … shows the GPU stack's own messages; silent unless set.
+    env_logger::Builder::from_env(env_logger::Env::default().default_filter_or("off")).init();
     let cli = cli::Cli::parse();
     let result = match cli.command {
         cli::Command::Run(args) => run::run(*args),
@@ -24,6 +27,17 @@ fn main() -> ExitCode {
             run::print_layers();
             Ok(())
         }
+        cli::Command::Devices => {
+            run::print_devices();
+            Ok(())
+        }
+        cli::Command::Completions { shell } => {
+            clap_complete::generate(shell, &mut cli::Cli::command(), "nst", &mut std::io::stdout());
+            Ok(())
+        }
+        cli::Command::Man => clap_mangen::Man::new(cli::Cli::command())
+            .render(&mut std::io::stdout())
+            .map_err(|e| anyhow::anyhow!("writing the manual page: {e}")),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

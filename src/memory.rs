@@ -20,8 +20,23 @@ pub fn host_image_bytes(pixels: u64) -> f64 {
     BASE_BYTES + 32.0 * pixels as f64
 }
 
-/// Memory the system can give us now (Linux `MemAvailable`), if known.
+mod cgroup;
+
+/// Memory the system can give us now: Linux `MemAvailable`, or less where a container's cgroup
+/// limit leaves less; `None` if neither is known.
 pub fn available_bytes() -> Option<f64> {
+    available().map(|(bytes, _)| bytes)
+}
+
+/// [`available_bytes`], and what limits it, for messages: "available" (the host) or "left
+/// under the container's memory limit".
+pub fn available() -> Option<(f64, &'static str)> {
+    let host = host_available_bytes().map(|b| (b, "available"));
+    let container = cgroup::room_bytes().map(|b| (b, "left under the container's memory limit (cgroup)"));
+    [host, container].into_iter().flatten().reduce(|a, b| if b.0 < a.0 { b } else { a })
+}
+
+fn host_available_bytes() -> Option<f64> {
     let info = std::fs::read_to_string("/proc/meminfo").ok()?;
     let line = info.lines().find(|l| l.starts_with("MemAvailable:"))?;
     let kib: f64 = line.split_whitespace().nth(1)?.parse().ok()?;

@@ -10,6 +10,7 @@ use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
 use nst::report::{IterationReport, Progress};
 
 use crate::cli::ProgressMode;
+use crate::events::{self, Event, SCHEMA};
 
 /// How a run shows its progress (`--progress`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -157,25 +158,6 @@ impl Progress for Bar {
     }
 }
 
-/// One iteration as JSON, the same for `--json` events and the `--log` file.
-pub fn iteration_json(r: &IterationReport) -> serde_json::Value {
-    serde_json::json!({
-        "iteration": r.iteration,
-        "evaluations": r.evaluations,
-        "loss": r.terms.total(),
-        "content": r.terms.content,
-        "style": r.terms.style,
-        "tv": r.terms.variation,
-        "seconds": r.elapsed.as_secs_f64(),
-        "width": r.width,
-        "height": r.height,
-        "level": r.level,
-        "pixel_change": r.pixel_change,
-        "done": r.done,
-        "seconds_left": r.remaining.map(|d| d.as_secs_f64()),
-    })
-}
-
 /// Print `line` on stdout; false when the reader has gone (a closed pipe, as with
 /// `nst run --json | head -1`), where `println!` would panic.
 pub fn emit(line: &str) -> bool {
@@ -207,10 +189,8 @@ impl Progress for JsonLines {
     fn start(&mut self, _: usize) {}
 
     fn iteration(&mut self, r: &IterationReport) {
-        let mut event = iteration_json(r);
-        event["event"] = "iteration".into();
-        event["iterations"] = r.iterations.into();
-        if !self.closed && !emit(&event.to_string()) {
+        let event = Event::Iteration { schema: SCHEMA, iteration: r.into() };
+        if !self.closed && !emit(&events::line(&event)) {
             self.closed = true;
             self.notice("stdout was closed; the run goes on without --json events");
         }

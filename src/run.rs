@@ -12,7 +12,10 @@ use nst::report::Progress;
 use nst::transfer::RunOptions;
 use nst::usage;
 
+use nst::image_io::is_stdio;
+
 use crate::cli::{PaintArgs, RunArgs};
+use crate::events::{self, Event, Outcome, SCHEMA};
 use crate::progress::{Bar, JsonLines, Recorder, Shown};
 
 pub fn run(args: RunArgs) -> Result<()> {
@@ -23,7 +26,7 @@ pub fn run(args: RunArgs) -> Result<()> {
         }
     }
     if let Some(sheet) = &args.sheet {
-        nst::image_io::output_format(sheet).map_err(|e| usage!("--sheet: {e:#}"))?;
+        nst::encode::output_format(sheet).map_err(|e| usage!("--sheet: {e:#}"))?;
     }
     let prepared = nst::transfer::prepare(&options)?;
     let interrupted = interrupt_flag()?;
@@ -41,9 +44,8 @@ pub fn run(args: RunArgs) -> Result<()> {
         crate::run_log::write(log, &options, &device.description, &progress, &result)?;
     }
     if args.json {
-        let (status, summary) = crate::run_log::outcome_json(&result);
-        let event = serde_json::json!({ "event": "end", "status": status, "output": options.output, "summary": summary });
-        crate::progress::emit(&event.to_string());
+        let end = Event::End { schema: SCHEMA, outcome: Outcome::of(&result), output: &options.output };
+        crate::progress::emit(&events::line(&end));
     }
     let summary = result?;
     if let Some(path) = &args.sheet {
@@ -86,6 +88,7 @@ pub fn interrupt_flag() -> Result<Arc<AtomicBool>> {
 
 fn resolve(args: &RunArgs) -> Result<RunOptions> {
     let recipe = recipe_from(&args.paint)?;
+    check_stdio(args, &recipe)?;
     let styles = blend(&args.style, &args.style_blend)?;
     let output = args.output.clone().unwrap_or_else(|| default_output(&args.content, &args.style));
     Ok(RunOptions {
@@ -95,6 +98,7 @@ fn resolve(args: &RunArgs) -> Result<RunOptions> {
         recipe,
         weights: args.paint.weights.clone(),
         save_partial: !args.no_partial,
+        encoding: args.paint.encoding(),
     })
 }
 
@@ -120,10 +124,55 @@ pub fn recipe_from(args: &PaintArgs) -> Result<Recipe> {
     Recipe::resolve(asked)
 }
 
-/// `hood.jpg` + `wave.jpg` → `hood_wave.png` in the current directory.
+/// `hood.jpg` + `wave.jpg` → `hood_wave.png` in the current directory (`stdin_wave.png` for
+/// `-c -`).
 fn default_output(content: &Path, styles: &[PathBuf]) -> PathBuf {
     let style_names: Vec<_> = styles.iter().map(|s| nst::jobs::stem(s)).collect();
-    PathBuf::from(format!("{}_{}.png", nst::jobs::stem(content), style_names.join("+")))
+    let content = if is_stdio(content) { "stdin".to_string() } else { nst::jobs::stem(content) };
+    PathBuf::from(format!("{content}_{}.png", style_names.join("+")))
+}
+
+/// `-` is standard input for one input and standard output for the image, nothing else.
+fn check_stdio(args: &RunArgs, recipe: &Recipe) -> Result<()> {
+    let init_from_stdin = matches!(&recipe.start, nst::recipe::Start::File(p) if is_stdio(p));
+    let readers = usize::from(is_stdio(&args.content))
+        + args.style.iter().filter(|s| is_stdio(s)).count()
+        + usize::from(init_from_stdin);
+    if readers > 1 {
+        return Err(usage!("-: standard input can be only one of --content, --style and --init"));
+    }
+    if !args.output.as_deref().is_some_and(is_stdio) {
+        return Ok(());
+    }
+    let clash = [
+        (args.json, "--json"),
+        (args.sheet.is_some(), "--sheet"),
+        (recipe.schedule.save_every > 0, "--save-every"),
+    ];
+    match clash.iter().find(|(set, _)| *set) {
+        Some((_, flag)) => Err(usage!("-o -: the image goes to standard output; {flag} needs a file")),
+        None => Ok(()),
+    }
+}
+
+/// `nst devices`: each GPU adapter by the number `--device gpu:N` takes, then the CPU.
+pub fn print_devices() {
+    let adapters = nst::device::probe_adapters();
+    if adapters.is_empty() {
+        eprintln!("nst: no GPU adapter found through Vulkan, Metal or DX12 (is a Vulkan driver installed?)");
+    }
+    for (n, adapter) in adapters.iter().enumerate() {
+        let info = &adapter.info;
+        println!(
+            "gpu:{n:<3} {} ({:?}, {}; driver {} {})",
+            info.name,
+            info.backend,
+            adapter.kind_name(),
+            info.driver,
+            info.driver_info
+        );
+    }
+    println!("cpu     {}", nst::device::ComputeDevice::cpu().description);
 }
 
 pub fn print_layers() {

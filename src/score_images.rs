@@ -7,6 +7,7 @@ use nst::model::{Vgg19, weights};
 use nst::recipe::{RawRecipe, Recipe};
 
 use crate::cli::ScoreArgs;
+use crate::events::{self, SCHEMA, Score};
 
 pub fn score(args: ScoreArgs) -> Result<()> {
     let recipe = Recipe::resolve(RawRecipe::chosen(args.config.as_deref(), args.preset.as_deref())?)?;
@@ -18,17 +19,20 @@ pub fn score(args: ScoreArgs) -> Result<()> {
         check_source(path, &image, &recipe)?;
         images.push(image);
     }
-    let device = nst::device::select(args.device.into(), &mut |m| eprintln!("nst: {m}"))?;
+    let device = nst::device::select(args.device, &mut |m| eprintln!("nst: {m}"))?;
     let weights = weights::load(args.weights.as_deref(), recipe.loss.deepest())?;
     let model = Vgg19::new(weights, recipe.pooling, &device.device);
     for (path, image) in args.images.iter().zip(&images) {
         let readout = nst::score::of_image(&model, &recipe.loss, image, &photo, &painting, &device.device)?;
         if args.json {
-            let mut line = crate::run_log::readout_json(&readout);
-            line["image"] = path.display().to_string().into();
-            line["width"] = image.width().into();
-            line["height"] = image.height().into();
-            crate::progress::emit(&line.to_string());
+            let line = Score {
+                schema: SCHEMA,
+                image: path,
+                width: image.width(),
+                height: image.height(),
+                readout: (&readout).into(),
+            };
+            crate::progress::emit(&events::line(&line));
         } else {
             crate::progress::emit(&format!("{}: {readout}", path.display()));
         }

@@ -26,14 +26,14 @@ pub fn features(args: FeaturesArgs) -> Result<()> {
     if args.size < 16 || args.size > 2048 {
         return Err(usage!("--size {}: must be between 16 and 2048", args.size));
     }
-    image_io::output_format(&args.output)?;
+    nst::encode::output_format(&args.output)?;
     let decoded = image_io::load(&args.image, "image")?;
     let (w, h) = image_io::fit(decoded.width(), decoded.height(), args.size);
     if w.min(h) < 16 {
         return Err(usage!("{}: too narrow to see at --size {}", args.image.display(), args.size));
     }
     let image = image_io::to_planar(&decoded, w, h);
-    let device = nst::device::select(args.device.into(), &mut |m| eprintln!("nst: {m}"))?;
+    let device = nst::device::select(args.device, &mut |m| eprintln!("nst: {m}"))?;
     let deepest = *layers.iter().max().unwrap_or(&0);
     let weights = weights::load(args.weights.as_deref(), deepest)?;
     let model = Vgg19::new(weights, nst::recipe::Pooling::Max, &device.device);

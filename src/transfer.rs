@@ -1,13 +1,14 @@
 //! One style-transfer run: check the inputs, load the model and paint. `nst batch` uses the
 //! pieces ([`crate::inputs`], [`Painter`]) to paint many photos with one model.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use anyhow::Result;
 
 use crate::device::ComputeDevice;
+use crate::encode::Encoding;
 use crate::inputs::{Content, Styles, prepare_content, prepare_styles};
-use crate::painter::Painter;
+use crate::painter::{Painter, Target};
 use crate::recipe::Recipe;
 use crate::report::{Progress, RunSummary};
 
@@ -24,6 +25,8 @@ pub struct RunOptions {
     pub weights: Option<PathBuf>,
     /// On interruption, write the image reached so far (else leave no output).
     pub save_partial: bool,
+    /// JPEG quality and PNG depth; the PNG text is added per picture ([`provenance`]).
+    pub encoding: Encoding,
 }
 
 /// Run style transfer as `options` says, on `device`.
@@ -52,5 +55,26 @@ pub fn run_prepared(
     progress: &mut dyn Progress,
 ) -> Result<RunSummary> {
     let painter = Painter::new(&options.recipe, options.weights.as_deref(), prepared.styles, device)?;
-    painter.paint(prepared.content, &options.output, options.save_partial, progress)
+    let styles: Vec<&Path> = options.styles.iter().map(|(path, _)| path.as_path()).collect();
+    let encoding =
+        Encoding { text: provenance(&options.recipe, &options.content, &styles), ..options.encoding.clone() };
+    let target = Target { path: &options.output, save_partial: options.save_partial, encoding: &encoding };
+    painter.paint(prepared.content, &target, progress)
+}
+
+/// PNG text that says how a picture was made: nst's version, the inputs' file names and the
+/// recipe as TOML (`--config` takes it back).
+pub fn provenance(recipe: &Recipe, content: &Path, styles: &[&Path]) -> Vec<(String, String)> {
+    let name = |p: &Path| {
+        p.file_name().map_or_else(|| p.display().to_string(), |n| n.to_string_lossy().into_owned())
+    };
+    let styles: Vec<String> = styles.iter().map(|p| name(p)).collect();
+    let mut text = vec![
+        ("Software".to_string(), format!("nst {}", env!("CARGO_PKG_VERSION"))),
+        ("Source".to_string(), format!("{} in the style of {}", name(content), styles.join(" + "))),
+    ];
+    if let Ok(toml) = toml::to_string(&recipe.asked.values) {
+        text.push(("nst-recipe".to_string(), toml));
+    }
+    text
 }

@@ -65,6 +65,40 @@ fn jpeg_output_by_extension() {
 }
 
 #[test]
+fn output_formats_depth_quality_and_how_it_was_made() {
+    let t = TestDir::new();
+    let small = ["--size", "24", "-n", "2", "-q"];
+    t.run_cat(&[&small[..], &["-o", "deep.png", "--depth", "16"]].concat()).assert_ok();
+    let decoder =
+        png::Decoder::new(std::io::BufReader::new(std::fs::File::open(t.path("deep.png")).unwrap()));
+    let reader = decoder.read_info().unwrap();
+    assert_eq!(reader.info().bit_depth, png::BitDepth::Sixteen);
+    let text = |key: &str| {
+        let chunk = reader.info().utf8_text.iter().find(|c| c.keyword == key);
+        chunk.unwrap_or_else(|| panic!("no {key} text")).get_text().unwrap()
+    };
+    assert_eq!(text("Software"), format!("nst {}", env!("CARGO_PKG_VERSION")));
+    assert_eq!(text("Source"), "cat.png in the style of night_cafe.jpg");
+    // The recipe in the picture is one --config takes back.
+    std::fs::write(t.path("again.toml"), text("nst-recipe")).unwrap();
+    assert!(text("nst-recipe").contains("size = 24"), "{}", text("nst-recipe"));
+    t.run_cat(&["--config", "again.toml", "-n", "1", "-q", "-o", "again.png"]).assert_ok();
+    assert_eq!(image::open(t.path("again.png")).unwrap().width(), 24);
+
+    t.run_cat(&[&small[..], &["-o", "out.webp"]].concat()).assert_ok();
+    assert_eq!(image::open(t.path("out.webp")).unwrap().width(), 24);
+    let jpeg_size = |quality: &str| {
+        let name = format!("q{quality}.jpg");
+        t.run_cat(&[&small[..], &["--init", "noise", "--quality", quality, "-o", &name]].concat())
+            .assert_ok();
+        std::fs::metadata(t.path(&name)).unwrap().len()
+    };
+    assert!(jpeg_size("20") < jpeg_size("100"));
+    t.run_cat(&[&small[..], &["--quality", "0"]].concat()).assert_fails(2, "--quality");
+    t.run_cat(&[&small[..], &["-o", "out.gif"]].concat()).assert_fails(2, ".webp");
+}
+
+#[test]
 fn same_seed_same_result() {
     let t = TestDir::new();
     let run = |name: &str| {
@@ -444,4 +478,78 @@ fn a_closed_stdout_ends_the_json_events_not_the_run() {
     assert!(!stderr.contains("panicked"), "{stderr}");
     assert!(stderr.contains("stdout was closed"), "{stderr}");
     assert!(t.path("out.png").exists(), "the run did not finish");
+}
+
+#[test]
+fn a_container_memory_limit_refuses_what_the_host_would_allow() {
+    let t = TestDir::new();
+    // A fake cgroup v2 mount: 1.5 GB limit, 0.5 GB used. 512 px needs about 1.3 GB.
+    let cgroup = t.path("cgroup");
+    std::fs::create_dir(&cgroup).unwrap();
+    std::fs::write(cgroup.join("memory.max"), "1500000000\n").unwrap();
+    std::fs::write(cgroup.join("memory.current"), "500000000\n").unwrap();
+    let env = [("NST_CGROUP_ROOT", cgroup.to_str().unwrap())];
+    let (c, s) = (t.example("cat.png"), t.example("night_cafe.jpg"));
+    let args = ["run", "--device", "cpu", "-n", "1", "-c", c.to_str().unwrap(), "-s", s.to_str().unwrap()];
+    let refused = t.nst_with_env(&env, &[&args[..], &["--size", "1024", "-o", "big.png"]].concat());
+    refused.assert_fails(2, "container's memory limit");
+    let stderr = refused.stderr();
+    let fits: u32 = stderr
+        .split("--size ")
+        .nth(2)
+        .and_then(|rest| rest.split_whitespace().next())
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("no size that fits in {stderr}"));
+    assert!((64..1024).contains(&fits), "{stderr}");
+    assert!(!t.path("big.png").exists());
+    // The size it names fits under the same limit.
+    let fits = fits.to_string();
+    t.nst_with_env(&env, &[&args[..], &["--size", &fits, "--scales", "1", "-o", "fits.png"]].concat())
+        .assert_ok();
+}
+
+#[test]
+fn dash_reads_the_photo_from_stdin_and_writes_the_result_to_stdout() {
+    use std::io::Write;
+    use std::process::{Command, Stdio};
+    let t = TestDir::new();
+    let style = t.example("night_cafe.jpg");
+    let photo = std::fs::read(t.example("cat.png")).unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_nst"))
+        .args(["run", "-c", "-", "-s", style.to_str().unwrap(), "-o", "-", "--size", "24", "-n", "2"])
+        .args(["--device", "cpu", "--progress", "lines"])
+        .current_dir(t.path("."))
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child.stdin.take().unwrap().write_all(&photo).unwrap();
+    let out = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    let image = image::load_from_memory(&out.stdout).expect("a PNG on stdout");
+    assert_eq!(image.width(), 24);
+    assert!(stderr.contains("iteration 1/"), "progress goes to stderr: {stderr}");
+    let s = style.to_str().unwrap();
+    t.nst(&["run", "-c", "-", "-s", "-", "-n", "1"]).assert_fails(2, "standard input can be only one");
+    t.nst(&["run", "-c", s, "-s", s, "-o", "-", "--json"]).assert_fails(2, "--json needs a file");
+}
+
+#[test]
+fn devices_are_listed_and_a_missing_gpu_number_is_refused_by_name() {
+    let t = TestDir::new();
+    let listed = t.nst(&["devices"]);
+    listed.assert_ok();
+    let stdout = listed.stdout();
+    assert!(
+        stdout.lines().last().is_some_and(|l| l.starts_with("cpu ") && l.contains("burn flex")),
+        "{stdout}"
+    );
+    let gpus = stdout.lines().filter(|l| l.starts_with("gpu:")).count();
+    let (c, s) = (t.example("cat.png"), t.example("night_cafe.jpg"));
+    let missing = format!("gpu:{gpus}");
+    let args = ["run", "-c", c.to_str().unwrap(), "-s", s.to_str().unwrap(), "--size", "24", "-n", "1"];
+    t.nst(&[&args[..], &["--device", &missing]].concat()).assert_fails(2, &format!("--device {missing}"));
+    t.nst(&[&args[..], &["--device", "tpu"]].concat()).assert_fails(2, "not a device");
 }

@@ -87,6 +87,7 @@ fn short_run_completes_on_wgpu() {
         recipe,
         weights: None,
         save_partial: true,
+        encoding: Default::default(),
     };
     let summary = nst::run(&options, &gpu, &mut Silent).expect("run on wgpu");
     assert!(summary.final_loss < summary.initial_loss);

@@ -1,16 +1,15 @@
 //! One level of a run: the objective at one size, the pixel optimiser stepping until the
 //! level's iterations run out or a [`Stop`] comes, with reports, checkpoints and interruption.
 
-use std::path::Path;
 use std::time::Instant;
 
 use anyhow::{Result, anyhow};
 use burn::tensor::{Tensor, TensorData};
 
-use super::Painter;
 use super::eta::Eta;
 use super::resize::{checkpoint_path, from_tensor};
 use super::settle::{Settle, rms_change};
+use super::{Painter, Target};
 use crate::colour::{self, PreserveColors};
 use crate::error::Interrupted;
 use crate::image_io::{self, Planar, to_tensor};
@@ -29,8 +28,7 @@ pub(super) struct Tally {
 
 /// What a run writes besides its result.
 pub(super) struct Outputs<'a> {
-    pub output: &'a Path,
-    pub save_partial: bool,
+    pub target: &'a Target<'a>,
     /// The photo in its colours at full size, for putting its chroma back.
     pub photo: &'a Planar,
 }
@@ -100,7 +98,8 @@ impl Painter {
             let every = self.plan.schedule.save_every;
             if every > 0 && iteration.is_multiple_of(every) && outcome == StepOutcome::Improved {
                 let image = self.finish(from_tensor(minimiser.x(), w, h)?, outputs.photo);
-                image_io::save_atomic(&image, &checkpoint_path(outputs.output, iteration))?;
+                let path = checkpoint_path(outputs.target.path, iteration);
+                image_io::save_atomic(&image, &path, outputs.target.encoding)?;
             }
             if let Some(reason) = stop_reason(&outcome, &mut stall, minimiser.value()) {
                 stop = reason;
@@ -172,14 +171,14 @@ impl Painter {
         progress: &mut dyn Progress,
     ) -> anyhow::Error {
         progress.finish();
-        if !outputs.save_partial {
+        if !outputs.target.save_partial {
             return Interrupted { saved: None }.into();
         }
         let saved = from_tensor(minimiser.x(), w, h)
             .map(|image| self.finish(image, outputs.photo))
-            .and_then(|image| image_io::save_atomic(&image, outputs.output));
+            .and_then(|image| image_io::save_atomic(&image, outputs.target.path, outputs.target.encoding));
         match saved {
-            Ok(()) => Interrupted { saved: Some(outputs.output.to_path_buf()) }.into(),
+            Ok(()) => Interrupted { saved: Some(outputs.target.path.to_path_buf()) }.into(),
             Err(e) => e,
         }
     }

@@ -15,6 +15,7 @@ use burn::tensor::Device;
 
 use crate::colour::{self, PreserveColors};
 use crate::device::ComputeDevice;
+use crate::encode::Encoding;
 use crate::image_io::{self, Planar, to_tensor};
 use crate::inputs::{Content, MemoryNeeds, Styles, check_memory};
 use crate::loss::StyleGrams;
@@ -26,6 +27,14 @@ use crate::score::{self, Readout};
 use level::{LevelResult, Outputs, Tally};
 pub use resize::checkpoint_path;
 use resize::{shrunk_for_level, with_photo_detail};
+
+/// Where a painter writes its result and checkpoints, and how.
+pub struct Target<'a> {
+    pub path: &'a Path,
+    /// On cancellation, write the image reached so far.
+    pub save_partial: bool,
+    pub encoding: &'a Encoding,
+}
 
 /// The parts of the recipe a painter works from.
 #[derive(Clone)]
@@ -93,13 +102,13 @@ impl Painter {
         &self.styles
     }
 
-    /// Optimise one content photo and write the result to `output`. On cancellation the image
-    /// so far is written if `save_partial`, and the error is [`crate::error::Interrupted`].
+    /// Optimise one content photo and write the result to `target`. On cancellation the image
+    /// so far is written if the target asks for it, and the error is
+    /// [`crate::error::Interrupted`].
     pub fn paint(
         &self,
         content: Content,
-        output: &Path,
-        save_partial: bool,
+        target: &Target,
         progress: &mut dyn Progress,
     ) -> Result<RunSummary> {
         if !self.device.is_gpu {
@@ -113,7 +122,7 @@ impl Painter {
         let mut tally =
             Tally { iterations_before: 0, evaluations: 0, started: Instant::now(), eta: eta::Eta::new(work) };
         progress.start(self.plan.schedule.total_iterations());
-        let outputs = Outputs { output, save_partial, photo };
+        let outputs = Outputs { target, photo };
         let (mut initial_loss, mut last) = (None, None::<LevelResult>);
         let mut summaries = Vec::with_capacity(levels.len());
         for (number, (level, &(w, h))) in levels.iter().zip(&sizes).enumerate() {
@@ -136,7 +145,7 @@ impl Painter {
         let last = last.ok_or_else(|| anyhow!("the recipe has no levels"))?;
         let readout = self.readout_of(&last.image, photo, &last.grams)?;
         let image = self.finish(last.image, photo);
-        image_io::save_atomic(&image, output)?;
+        image_io::save_atomic(&image, target.path, target.encoding)?;
         Ok(RunSummary {
             iterations: tally.iterations_before,
             evaluations: tally.evaluations,
@@ -144,7 +153,7 @@ impl Painter {
             final_loss: last.final_loss,
             final_terms: last.final_terms,
             elapsed: tally.started.elapsed(),
-            output: output.to_path_buf(),
+            output: target.path.to_path_buf(),
             width: image.width,
             height: image.height,
             stop: last.stop,

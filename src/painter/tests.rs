@@ -81,7 +81,9 @@ fn paint(recipe: &Recipe, progress: &mut Recording) -> (tempfile::TempDir, Resul
     let content = prepare_content(recipe, &example("cat.png"), &output, &styles).expect("content");
     let device = ComputeDevice::cpu();
     let painter = Painter::new(recipe, None, styles, &device).expect("painter");
-    let result = painter.paint(content, &output, true, progress);
+    let encoding = crate::encode::Encoding::default();
+    let target = Target { path: &output, save_partial: true, encoding: &encoding };
+    let result = painter.paint(content, &target, progress);
     (dir, result)
 }
 

@@ -155,7 +155,7 @@ pub struct RecipeFile {
     pub style_normalization: StyleNormalization,
     /// Default "max".
     pub pooling: Pooling,
-    /// Iterations at the coarsest level (half as many at each finer one). Default 100.
+    /// Iterations at the coarsest level (half as many at each finer one). Default 80.
     pub iterations: usize,
     /// L-BFGS history (pairs of vectors the size of the image). Default 10.
     pub history_size: usize,
@@ -209,7 +209,7 @@ impl Default for RecipeFile {
             tv_normalization: Reduction::Mean,
             style_normalization: StyleNormalization::Relative,
             pooling: Pooling::Max,
-            iterations: 100,
+            iterations: 80,
             history_size: 10,
             size: 512,
             style_size: None,

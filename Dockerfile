@@ -1,0 +1,25 @@
+# nst in a container. Two images from one file:
+#   docker build --target cpu -t nst:cpu .     # the CPU backend only needs libc
+#   docker build --target gpu -t nst:gpu .     # plus the Vulkan loader, for wgpu on GPUs
+# Run (the GPU image needs the NVIDIA container toolkit; "graphics" brings the Vulkan driver):
+#   docker run --rm -v "$PWD:/work" -w /work nst:cpu run -c photo.jpg -s painting.jpg -o out.png
+#   docker run --rm --gpus all -e NVIDIA_DRIVER_CAPABILITIES=compute,utility,graphics \
+#       -v "$PWD:/work" -w /work nst:gpu run -c photo.jpg -s painting.jpg -o out.png
+# examples/batch/k8s_indexed_job.yaml and slurm_array.sbatch run this image's `nst`.
+# Not built in CI: the CI machines have no Docker daemon and no registry but the package ones.
+
+FROM rust:1.95-bookworm AS build
+WORKDIR /src
+COPY . .
+RUN cargo build --profile dist --locked && cp target/dist/nst /nst
+
+FROM debian:bookworm-slim AS cpu
+COPY --from=build /nst /usr/local/bin/nst
+# Memory limits are read from the container's cgroup, so a too-large --size is refused.
+ENTRYPOINT ["nst"]
+
+FROM cpu AS gpu
+RUN apt-get update \
+    && apt-get install -y --no-install-recommends libvulkan1 \
+    && rm -rf /var/lib/apt/lists/*
+ENV NVIDIA_DRIVER_CAPABILITIES=compute,utility,graphics
