@@ -80,8 +80,9 @@ fn luminance_mode_keeps_the_photo_chroma() {
 #[test]
 fn match_mode_paints_in_the_photo_colours() {
     let t = TestDir::new();
-    paint(&t, "plain.png", &["-n", "20"]);
-    paint(&t, "match.png", &["-n", "20", "--preserve-colors", "match"]);
+    // A strong pull to the painting, so that without `match` its colours clearly take over.
+    paint(&t, "plain.png", &["-n", "20", "--style-weight", "10"]);
+    paint(&t, "match.png", &["-n", "20", "--style-weight", "10", "--preserve-colors", "match"]);
     let (plain, matched) = (rgb(&t, "plain.png"), rgb(&t, "match.png"));
     let content = content_at(&t, &matched);
     let mean = |img: &image::RgbImage| {

@@ -140,7 +140,7 @@ pub struct LayerWeights {
 pub struct RecipeFile {
     /// Global multiplier of the content loss. Default 1.
     pub content_weight: f64,
-    /// Global multiplier of the style loss. Default 10.
+    /// Global multiplier of the style loss. Default 3.
     pub style_weight: f64,
     /// Global multiplier of the variation loss. Default 1e-4.
     pub tv_weight: f64,
@@ -202,7 +202,7 @@ impl Default for RecipeFile {
         layers.insert("relu4_2".into(), LayerWeights { style: 0.0, content: 1.0 });
         RecipeFile {
             content_weight: 1.0,
-            style_weight: 10.0,
+            style_weight: 3.0,
             tv_weight: 1e-4,
             tv_exponent: 1.25,
             content_normalization: Reduction::Relative,
