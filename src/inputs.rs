@@ -151,13 +151,12 @@ pub(crate) fn check_memory(needs: &MemoryNeeds, content: &Content, styles: &Styl
     // The painting follows --size: at a given longer side, the squarer of the two images has
     // the more pixels, and the size named must fit both.
     let squareness = |w: usize, h: usize| w.min(h) as f64 / w.max(h).max(1) as f64;
-    let squarest = styles
-        .images
-        .iter()
-        .map(|(s, _)| (s.width, s.height))
-        .fold((content.image.width, content.image.height), |best, s| {
+    let squarest = styles.images.iter().map(|(s, _)| (s.width, s.height)).fold(
+        (content.image.width, content.image.height),
+        |best, s| {
             if squareness(s.0, s.1) > squareness(best.0, best.1) { s } else { best }
-        });
+        },
+    );
     let fits = memory::largest_side(squarest.0 as u32, squarest.1 as u32, needs.pairs, available);
     Err(usage!(
         "{}: a {w}×{h} run needs about {:.1} GiB of memory, but {:.1} GiB is {limit}; \

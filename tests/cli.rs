@@ -553,3 +553,28 @@ fn devices_are_listed_and_a_missing_gpu_number_is_refused_by_name() {
     t.nst(&[&args[..], &["--device", &missing]].concat()).assert_fails(2, &format!("--device {missing}"));
     t.nst(&[&args[..], &["--device", "tpu"]].concat()).assert_fails(2, "not a device");
 }
+
+#[test]
+fn completions_man_page_and_help_for_people_at_a_shell() {
+    let t = TestDir::new();
+    let bash = t.nst(&["completions", "bash"]);
+    bash.assert_ok();
+    assert!(
+        bash.stdout().contains("--preserve-colors") && bash.stdout().contains("_nst"),
+        "{}",
+        bash.stdout()
+    );
+    let man = t.nst(&["man"]);
+    man.assert_ok();
+    assert!(man.stdout().starts_with(".ie") || man.stdout().contains(".TH nst"), "{}", &man.stdout()[..200]);
+    let long = t.nst(&["run", "--help"]);
+    long.assert_ok();
+    let short = t.nst(&["run", "-h"]);
+    for heading in
+        ["Recipe (each flag overrides the recipe's key):", "Output and display:", "Device and network:"]
+    {
+        assert!(long.stdout().contains(heading) && short.stdout().contains(heading), "no {heading}");
+    }
+    assert!(long.stdout().contains("Examples:") && !short.stdout().contains("Examples:"));
+    assert!(long.stdout().len() > short.stdout().len());
+}
