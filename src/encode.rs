@@ -1,6 +1,8 @@
 //! How a result becomes a file: the format from the extension (PNG, JPEG, WebP), JPEG's
-//! quality, PNG's bit depth, and PNG text chunks that say how the picture was made.
+//! quality, PNG's bit depth, PNG text chunks that say how the picture was made, and the
+//! atomic write (or standard output for `-`).
 
+use std::io::Write;
 use std::path::Path;
 
 use anyhow::{Context, Result};
@@ -8,7 +10,7 @@ use image::codecs::jpeg::JpegEncoder;
 use image::codecs::webp::WebPEncoder;
 use image::{ExtendedColorType, ImageEncoder, ImageFormat, RgbImage};
 
-use crate::image_io::Planar;
+use crate::image_io::{Planar, is_stdio, write_atomic};
 use crate::usage;
 
 /// Choices for writing results, beyond the format the extension picks.
@@ -71,6 +73,25 @@ pub fn encode_rgb(image: &RgbImage, path: &Path) -> Result<Vec<u8>> {
         .write_to(&mut std::io::Cursor::new(&mut bytes), format)
         .with_context(|| format!("{}: cannot encode image", path.display()))?;
     Ok(bytes)
+}
+
+/// Write `image` to `path` through a temporary file in the same directory and a rename, so
+/// `path` never holds a partial image, whatever happens mid-write.
+pub fn save_atomic(image: &Planar, path: &Path, encoding: &Encoding) -> Result<()> {
+    let bytes = encode(image, path, encoding)?;
+    if is_stdio(path) {
+        let mut out = std::io::stdout().lock();
+        return out
+            .write_all(&bytes)
+            .and_then(|()| out.flush())
+            .context("-: cannot write to standard output");
+    }
+    write_atomic(path, &bytes)
+}
+
+/// [`save_atomic`] for an 8-bit RGB image.
+pub fn save_rgb_atomic(image: &RgbImage, path: &Path) -> Result<()> {
+    write_atomic(path, &encode_rgb(image, path)?)
 }
 
 fn png(image: &Planar, encoding: &Encoding, out: &mut Vec<u8>) -> Result<()> {

@@ -9,7 +9,6 @@ use image::imageops::FilterType;
 use image::metadata::Orientation;
 use image::{DynamicImage, ImageDecoder, ImageFormat, ImageReader, Limits, Rgb32FImage, RgbImage};
 
-use crate::encode::{self, Encoding};
 use crate::usage;
 
 /// Largest side we decode; far beyond what style transfer can optimise.
@@ -194,25 +193,6 @@ pub fn partials_in(dir: &Path) -> Result<Vec<(std::path::PathBuf, String)>> {
         }
     }
     Ok(found)
-}
-
-/// Write `image` to `path` through a temporary file in the same directory and a rename, so
-/// `path` never holds a partial image, whatever happens mid-write.
-pub fn save_atomic(image: &Planar, path: &Path, encoding: &Encoding) -> Result<()> {
-    let bytes = encode::encode(image, path, encoding)?;
-    if is_stdio(path) {
-        let mut out = std::io::stdout().lock();
-        return out
-            .write_all(&bytes)
-            .and_then(|()| out.flush())
-            .context("-: cannot write to standard output");
-    }
-    write_atomic(path, &bytes)
-}
-
-/// [`save_atomic`] for an 8-bit RGB image.
-pub fn save_rgb_atomic(image: &RgbImage, path: &Path) -> Result<()> {
-    write_atomic(path, &encode::encode_rgb(image, path)?)
 }
 
 /// Write `bytes` to `path` all or nothing: a temporary file beside it, synced, then renamed.

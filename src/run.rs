@@ -52,7 +52,7 @@ pub fn run(args: RunArgs) -> Result<()> {
         let styles: Vec<PathBuf> = options.styles.iter().map(|(p, _)| p.clone()).collect();
         let sheet =
             nst::sheet::contact_sheet(&options.content, &styles, &options.output, &progress.iterations)?;
-        nst::image_io::save_rgb_atomic(&sheet, path)?;
+        nst::encode::save_rgb_atomic(&sheet, path)?;
     }
     if let Some(reason) = summary.stopped_early() {
         progress.notice(&reason);

@@ -38,7 +38,7 @@ pub fn features(args: FeaturesArgs) -> Result<()> {
     let weights = weights::load(args.weights.as_deref(), deepest)?;
     let model = Vgg19::new(weights, nst::recipe::Pooling::Max, &device.device);
     let grid = nst::features::feature_grid(&model, &image, &layers, args.count, &device)?;
-    image_io::save_rgb_atomic(&grid, &args.output)?;
+    nst::encode::save_rgb_atomic(&grid, &args.output)?;
     eprintln!("nst: wrote {} ({}×{})", args.output.display(), grid.width(), grid.height());
     Ok(())
 }

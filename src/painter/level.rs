@@ -11,8 +11,9 @@ use super::resize::{checkpoint_path, from_tensor};
 use super::settle::{Settle, rms_change};
 use super::{Painter, Target};
 use crate::colour::{self, PreserveColors};
+use crate::encode;
 use crate::error::Interrupted;
-use crate::image_io::{self, Planar, to_tensor};
+use crate::image_io::{Planar, to_tensor};
 use crate::loss::{LossTerms, Objective, StyleGrams};
 use crate::optim::{Adam, AdamConfig, Lbfgs, LbfgsConfig, Minimiser, StallDetector, StepOutcome};
 use crate::recipe::Optimiser;
@@ -99,7 +100,7 @@ impl Painter {
             if every > 0 && iteration.is_multiple_of(every) && outcome == StepOutcome::Improved {
                 let image = self.finish(from_tensor(minimiser.x(), w, h)?, outputs.photo);
                 let path = checkpoint_path(outputs.target.path, iteration);
-                image_io::save_atomic(&image, &path, outputs.target.encoding)?;
+                encode::save_atomic(&image, &path, outputs.target.encoding)?;
             }
             if let Some(reason) = stop_reason(&outcome, &mut stall, minimiser.value()) {
                 stop = reason;
@@ -176,7 +177,7 @@ impl Painter {
         }
         let saved = from_tensor(minimiser.x(), w, h)
             .map(|image| self.finish(image, outputs.photo))
-            .and_then(|image| image_io::save_atomic(&image, outputs.target.path, outputs.target.encoding));
+            .and_then(|image| encode::save_atomic(&image, outputs.target.path, outputs.target.encoding));
         match saved {
             Ok(()) => Interrupted { saved: Some(outputs.target.path.to_path_buf()) }.into(),
             Err(e) => e,

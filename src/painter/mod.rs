@@ -15,7 +15,7 @@ use burn::tensor::Device;
 
 use crate::colour::{self, PreserveColors};
 use crate::device::ComputeDevice;
-use crate::encode::Encoding;
+use crate::encode::{self, Encoding};
 use crate::image_io::{self, Planar, to_tensor};
 use crate::inputs::{Content, MemoryNeeds, Styles, check_memory};
 use crate::loss::StyleGrams;
@@ -145,7 +145,7 @@ impl Painter {
         let last = last.ok_or_else(|| anyhow!("the recipe has no levels"))?;
         let readout = self.readout_of(&last.image, photo, &last.grams)?;
         let image = self.finish(last.image, photo);
-        image_io::save_atomic(&image, target.path, target.encoding)?;
+        encode::save_atomic(&image, target.path, target.encoding)?;
         Ok(RunSummary {
             iterations: tally.iterations_before,
             evaluations: tally.evaluations,
