@@ -96,19 +96,22 @@ fn short_run_completes_on_wgpu() {
 }
 
 /// The first GPU run autotunes its kernels; the results land in `NST_CACHE_DIR` so the next
-/// run skips that. Timings are printed, not asserted (they belong to benchmarks).
+/// run skips that. Timings are printed, not asserted (they belong to benchmarks). The second
+/// run names its adapter as `nst devices` lists it, `--device gpu:0`.
 #[test]
 fn gpu_runs_keep_autotune_results_on_disk() {
-    if first_adapter("gpu_runs_keep_autotune_results_on_disk").is_none() {
-        return;
-    }
+    let Some(adapter) = first_adapter("gpu_runs_keep_autotune_results_on_disk") else { return };
+    let devices = std::process::Command::new(env!("CARGO_BIN_EXE_nst")).arg("devices").output().unwrap();
+    let listed = String::from_utf8_lossy(&devices.stdout);
+    let first_line = listed.lines().next().unwrap_or_default();
+    assert!(first_line.starts_with("gpu:0") && first_line.contains(&adapter.info.name), "{listed}");
     let dir = tempfile::tempdir().unwrap();
     let cache = dir.path().join("cache");
     let examples = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("examples");
-    let run = |output: &str| {
+    let run = |output: &str, device: &str| {
         let started = std::time::Instant::now();
         let status = std::process::Command::new(env!("CARGO_BIN_EXE_nst"))
-            .args(["run", "--device", "gpu", "--size", "24", "--iterations", "2", "--quiet"])
+            .args(["run", "--device", device, "--size", "24", "--iterations", "2", "--quiet"])
             .arg("--content")
             .arg(examples.join("cat.png"))
             .arg("--style")
@@ -118,15 +121,15 @@ fn gpu_runs_keep_autotune_results_on_disk() {
             .env("NST_CACHE_DIR", &cache)
             .status()
             .unwrap();
-        assert!(status.success(), "nst run --device gpu failed");
+        assert!(status.success(), "nst run --device {device} failed");
         started.elapsed().as_secs_f64()
     };
-    let first = run("first.png");
+    let first = run("first.png", "gpu");
     let stored: u64 = std::fs::read_dir(&cache)
         .unwrap_or_else(|e| panic!("no cache folder {}: {e}", cache.display()))
         .map(|entry| entry.unwrap().metadata().unwrap().len())
         .sum();
     assert!(stored > 0, "the cache folder {} is empty after a GPU run", cache.display());
-    let second = run("second.png");
+    let second = run("second.png", "gpu:0");
     eprintln!("GPU run with an empty cache: {first:.1} s; again with it: {second:.1} s ({stored} bytes)");
 }
