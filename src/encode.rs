@@ -32,7 +32,7 @@ impl Default for Encoding {
 
 /// The output format for a path, from its extension; PNG for `-` (standard output).
 pub fn output_format(path: &Path) -> Result<ImageFormat> {
-    if path == Path::new("-") {
+    if is_stdio(path) {
         return Ok(ImageFormat::Png);
     }
     let ext = path.extension().and_then(|e| e.to_str()).map(str::to_ascii_lowercase);

@@ -55,20 +55,19 @@ pub fn run_prepared(
     progress: &mut dyn Progress,
 ) -> Result<RunSummary> {
     let painter = Painter::new(&options.recipe, options.weights.as_deref(), prepared.styles, device)?;
-    let styles: Vec<&Path> = options.styles.iter().map(|(path, _)| path.as_path()).collect();
-    let encoding =
-        Encoding { text: provenance(&options.recipe, &options.content, &styles), ..options.encoding.clone() };
+    let text = provenance(&options.recipe, &options.content, &options.styles);
+    let encoding = Encoding { text, ..options.encoding.clone() };
     let target = Target { path: &options.output, save_partial: options.save_partial, encoding: &encoding };
     painter.paint(prepared.content, &target, progress)
 }
 
 /// PNG text that says how a picture was made: nst's version, the inputs' file names and the
 /// recipe as TOML (`--config` takes it back).
-pub fn provenance(recipe: &Recipe, content: &Path, styles: &[&Path]) -> Vec<(String, String)> {
+pub fn provenance(recipe: &Recipe, content: &Path, styles: &[(PathBuf, f64)]) -> Vec<(String, String)> {
     let name = |p: &Path| {
         p.file_name().map_or_else(|| p.display().to_string(), |n| n.to_string_lossy().into_owned())
     };
-    let styles: Vec<String> = styles.iter().map(|p| name(p)).collect();
+    let styles: Vec<String> = styles.iter().map(|(p, _)| name(p)).collect();
     let mut text = vec![
         ("Software".to_string(), format!("nst {}", env!("CARGO_PKG_VERSION"))),
         ("Source".to_string(), format!("{} in the style of {}", name(content), styles.join(" + "))),
