@@ -54,7 +54,7 @@ fn measure(recipe: &Recipe, device: &ComputeDevice, size: u32, evaluations: usiz
         Tensor::<4>::from_data(TensorData::new(planar.data, [1, 3, h as usize, w as usize]), &device.device)
     };
     let content = tensor("castle.jpg");
-    let grams = StyleGrams::new(&model, &recipe.loss, &[(tensor("starry_night.jpg"), 1.0)]);
+    let grams = StyleGrams::new(&model, &recipe.loss, &[(tensor("starry_night.jpg"), 1.0)], None);
     let shape = content.dims();
     let mut objective = Objective::new(model, &recipe.loss, content.clone(), &grams);
     let x = content.reshape([shape.iter().product::<usize>()]);

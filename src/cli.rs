@@ -7,7 +7,7 @@ use clap::{Parser, Subcommand, ValueEnum};
 use nst::colour::PreserveColors;
 use nst::device::DeviceChoice;
 use nst::jobs::Shard;
-use nst::recipe::{OptimizerKind, Overrides, Pooling, Scales};
+use nst::recipe::{MemorySize, OptimizerKind, Overrides, Pooling, Scales};
 
 #[derive(Parser, Debug)]
 #[command(name = "nst", version, about = "Neural style transfer (Gatys et al.) on VGG19")]
@@ -135,6 +135,10 @@ pub struct RunArgs {
     /// Write a picture of the run: content | style | result, labelled, above the loss curves.
     #[arg(long, value_name = "FILE")]
     pub sheet: Option<PathBuf>,
+    /// Check everything and print each level's size, tiles and memory with an estimate of the
+    /// time (from one timed evaluation on this machine), then stop without painting.
+    #[arg(long)]
+    pub dry_run: bool,
     #[command(flatten)]
     pub paint: PaintArgs,
 }
@@ -249,6 +253,14 @@ pub struct PaintArgs {
     /// Where to compute: auto (a GPU if found, else the CPU), gpu or cpu [recipe default: auto].
     #[arg(long, value_name = "auto|gpu|gpu:N|cpu", help_heading = "Device and network")]
     pub device: Option<DeviceChoice>,
+    /// Memory the run may use (4G, 512M): levels that would not fit are evaluated in tiles
+    /// [default: what the machine or its container has available].
+    #[arg(long, value_name = "SIZE", help_heading = "Device and network")]
+    pub max_memory: Option<MemorySize>,
+    /// Evaluate every level larger than N px in tiles of at most N px a side, whether or not
+    /// memory requires it (the result is the same) [recipe default: 0, only when it does].
+    #[arg(long, value_name = "N", help_heading = "Device and network")]
+    pub tile_size: Option<usize>,
     /// VGG19 weights (safetensors; Keras or torchvision names) [default: built in].
     #[arg(long, value_name = "FILE", help_heading = "Device and network")]
     pub weights: Option<PathBuf>,
@@ -292,6 +304,8 @@ impl PaintArgs {
             init: self.init.clone(),
             seed: self.seed,
             device: self.device,
+            max_memory: self.max_memory,
+            tile_size: self.tile_size,
             preserve_colors: self.preserve_colors.map(Into::into),
             scales: self.scales,
             save_every: self.save_every,

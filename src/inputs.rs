@@ -130,39 +130,95 @@ fn check_host_memory(width: u32, height: u32, recipe: &Recipe) -> Result<()> {
     }
 }
 
-/// What [`check_memory`] needs of the recipe: the optimiser's stored image pairs, and how the
-/// user named the size, for the message.
+/// What [`fit_in_memory`] needs of the recipe: the optimiser's stored image pairs, how the
+/// user named the size (for messages), and `--max-memory`.
 #[derive(Debug, Clone)]
 pub(crate) struct MemoryNeeds {
     pub pairs: usize,
     pub size: String,
+    /// Longer side of the output: the style images' size, which coarser levels shrink.
+    pub side: u32,
+    pub max: Option<u64>,
+    /// `--tile-size`: tiles of at most this side wherever the image is larger.
+    pub tile: Option<usize>,
 }
 
-/// Refuse a run whose estimated peak memory exceeds what the system has available.
-pub(crate) fn check_memory(needs: &MemoryNeeds, content: &Content, styles: &Styles) -> Result<()> {
-    let Some((available, limit)) = memory::available() else { return Ok(()) };
-    let (w, h) = (content.image.width as u32, content.image.height as u32);
-    let style_pixels = styles.images.iter().map(|(s, _)| (s.width * s.height) as u64).max().unwrap_or(0);
-    let needed = memory::estimate_bytes(w as u64 * h as u64, style_pixels, needs.pairs);
-    if needed <= available {
-        return Ok(());
+impl MemoryNeeds {
+    pub(crate) fn of(recipe: &Recipe) -> Self {
+        MemoryNeeds {
+            pairs: recipe.optimiser.stored_pairs(),
+            size: recipe.describe("size", recipe.schedule.size),
+            side: recipe.schedule.size,
+            max: recipe.max_memory,
+            tile: recipe.tile_size,
+        }
+    }
+}
+
+/// How a level of `width`×`height` fits in the memory the run may use: `Ok(None)` whole,
+/// `Ok(Some(core))` in tiles of at most `core` pixels a side with `halo` around each; refused
+/// (naming a `--size` that would fit) when not even the smallest tiles do. `on_gpu`: only
+/// `--max-memory` bounds a GPU run (the estimates are the CPU's).
+pub(crate) fn fit_in_memory(
+    needs: &MemoryNeeds,
+    (width, height): (usize, usize),
+    iterations: usize,
+    styles: &Styles,
+    halo: usize,
+    on_gpu: bool,
+) -> Result<Option<usize>> {
+    let planned = fit_by_budget(needs, (width, height), iterations, styles, halo, on_gpu)?;
+    let tile = match (needs.tile, planned) {
+        (Some(asked), Some(needed)) => Some(asked.min(needed)),
+        (asked, needed) => asked.or(needed),
+    };
+    Ok(tile.filter(|&core| width.max(height) > core))
+}
+
+fn fit_by_budget(
+    needs: &MemoryNeeds,
+    (width, height): (usize, usize),
+    iterations: usize,
+    styles: &Styles,
+    halo: usize,
+    on_gpu: bool,
+) -> Result<Option<usize>> {
+    let budget = if on_gpu {
+        needs.max.map(|bytes| (bytes as f64, "allowed by --max-memory".to_string()))
+    } else {
+        memory::budget(needs.max)
+    };
+    let Some((budget, limit)) = budget else { return Ok(None) };
+    // L-BFGS keeps a pair per iteration until its history is full.
+    let pairs = needs.pairs.min(iterations);
+    let shrink = (width.max(height) as f64 / needs.side.max(1) as f64).min(1.0);
+    let style_pixels = styles.images.iter().map(|(s, _)| (s.width * s.height) as f64).fold(0.0, f64::max);
+    let style_pixels = (style_pixels * shrink * shrink) as u64;
+    if let Some(fit) = memory::fit_level((width, height), style_pixels, pairs, halo, budget) {
+        return Ok(fit);
     }
     let gib = |b: f64| b / (1u64 << 30) as f64;
+    let needed = memory::tiled_estimate_bytes((width * height) as u64, 0, pairs);
     // The painting follows --size: at a given longer side, the squarer of the two images has
     // the more pixels, and the size named must fit both.
     let squareness = |w: usize, h: usize| w.min(h) as f64 / w.max(h).max(1) as f64;
-    let squarest = styles.images.iter().map(|(s, _)| (s.width, s.height)).fold(
-        (content.image.width, content.image.height),
-        |best, s| {
-            if squareness(s.0, s.1) > squareness(best.0, best.1) { s } else { best }
-        },
-    );
-    let fits = memory::largest_side(squarest.0 as u32, squarest.1 as u32, needs.pairs, available);
+    let squarest = styles.images.iter().map(|(s, _)| (s.width, s.height)).fold((width, height), |best, s| {
+        if squareness(s.0, s.1) > squareness(best.0, best.1) { s } else { best }
+    });
+    let fits = memory::largest_side(squarest.0 as u32, squarest.1 as u32, pairs, budget);
+    if fits < memory::MIN_TILE as u32 {
+        return Err(usage!(
+            "{}: nst needs about {:.1} GiB for VGG19 and its smallest tiles, but {:.1} GiB is {limit}",
+            needs.size,
+            gib(memory::tiled_estimate_bytes(0, memory::smallest_tile_pixels(), pairs)),
+            gib(budget)
+        ));
+    }
     Err(usage!(
-        "{}: a {w}×{h} run needs about {:.1} GiB of memory, but {:.1} GiB is {limit}; \
-         --size {fits} or less would fit (with --style-size no larger)",
+        "{}: a {width}×{height} run needs more than {:.1} GiB of memory even in tiles, but {:.1} GiB \
+         is {limit}; --size {fits} or less would fit (with --style-size no larger)",
         needs.size,
         gib(needed),
-        gib(available)
+        gib(budget)
     ))
 }

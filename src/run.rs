@@ -39,6 +39,11 @@ pub fn run(args: RunArgs) -> Result<()> {
     let mut progress = Recorder::new(display);
     let device = nst::device::select(options.recipe.device, &mut |m| progress.notice(m))?;
     progress.notice(&format!("device: {}", device.description));
+    if args.dry_run {
+        let (levels, pace) = nst::transfer::dry_run(&options, &prepared, &device)?;
+        print_plan(&levels, pace, options.recipe.max_memory, device.is_gpu);
+        return Ok(());
+    }
     let result = nst::transfer::run_prepared(&options, prepared, &device, &mut progress);
     if let Some(log) = &args.log {
         crate::run_log::write(log, &options, &device.description, &progress, &result)?;
@@ -70,6 +75,49 @@ pub fn run(args: RunArgs) -> Result<()> {
     ));
     progress.notice(&format!("relative errors: {}", summary.readout));
     Ok(())
+}
+
+/// `--dry-run`: each level as it would run, and the time it would take at `pace` (seconds per
+/// pixel of work, just measured).
+fn print_plan(levels: &[nst::painter::plan::LevelPlan], pace: f64, max_memory: Option<u64>, on_gpu: bool) {
+    let gib = |bytes: f64| bytes / (1u64 << 30) as f64;
+    let budget = if on_gpu { None } else { nst::memory::budget(max_memory) };
+    if let Some((bytes, limit)) = budget {
+        eprintln!("nst: memory: {:.1} GiB {limit}", gib(bytes));
+    }
+    for (number, level) in levels.iter().enumerate() {
+        let how = match level.tile {
+            Some(core) => format!("{} tiles of up to {core} px a side", level.tiles),
+            None => "whole".to_string(),
+        };
+        eprintln!(
+            "nst: level {} of {}: {}×{}, {} iterations, {how}, about {:.1} GiB, {}",
+            number + 1,
+            levels.len(),
+            level.width,
+            level.height,
+            level.iterations,
+            gib(level.bytes),
+            span(level.seconds(pace))
+        );
+    }
+    let total = nst::painter::plan::run_seconds(levels, pace);
+    eprintln!(
+        "nst: about {} in all at this machine's pace ({:.2} s per 512×512 evaluation); \
+         levels that settle end sooner; --dry-run: nothing painted",
+        span(total),
+        pace * 512.0 * 512.0
+    );
+}
+
+/// 5000 s → "1 h 23 min"; 250 s → "4 min 10 s".
+fn span(seconds: f64) -> String {
+    let s = seconds.round() as u64;
+    match s {
+        0..60 => format!("{s} s"),
+        60..3600 => format!("{} min {} s", s / 60, s % 60),
+        _ => format!("{} h {} min", s / 3600, s % 3600 / 60),
+    }
 }
 
 /// Set by the first SIGINT/SIGTERM (the run then stops after the current iteration); a second

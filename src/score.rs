@@ -8,8 +8,9 @@ use burn::tensor::Tensor;
 
 use crate::image_io::{self, to_tensor};
 use crate::layers::VGG19;
-use crate::loss::{StyleGrams, gram};
+use crate::loss::StyleGrams;
 use crate::model::Vgg19;
+use crate::model::tiles::{self, TileGrid};
 use crate::recipe::LossSpec;
 
 /// One layer's relative error.
@@ -52,27 +53,70 @@ fn mean(errors: &[LayerError]) -> f64 {
 }
 
 /// The readout of `image` against `photo` (same size as `image`) and the painting's `grams`,
-/// at `spec`'s layers. Both images `[1, 3, H, W]`, 0–255, on the model's device.
+/// at `spec`'s layers. Both images `[1, 3, H, W]`, 0–255, on the model's device. With `tile`,
+/// an image larger than `tile` pixels a side is seen tile by tile (the same errors).
 pub fn readout(
     model: &Vgg19,
     spec: &LossSpec,
     image: Tensor<4>,
     photo: Tensor<4>,
     grams: &StyleGrams,
+    tile: Option<usize>,
 ) -> Result<Readout> {
     let indices = spec.indices();
-    let acts = model.forward(image, &indices);
+    let [_, _, h, w] = image.dims();
+    let grid = match tile {
+        Some(side) if h.max(w) > side => TileGrid::new(h, w, &indices, side),
+        _ => TileGrid::whole(h, w, &indices),
+    };
     let content_indices = spec.content_indices();
-    let photo_acts = model.forward(photo, &content_indices);
-    let mut readout = Readout::default();
-    for (layer, target) in content_indices.into_iter().zip(photo_acts) {
-        let at =
-            indices.iter().position(|&i| i == layer).ok_or_else(|| anyhow!("layer {layer} not computed"))?;
-        readout.content.push(LayerError { layer, relative: relative(acts[at].clone(), target)? });
+    let content_grid =
+        TileGrid { strides: content_indices.iter().map(|&i| tiles::stride(i)).collect(), ..grid.clone() };
+    let mut photo_cores = Vec::with_capacity(grid.tiles.len());
+    content_grid.for_each(model, &photo, &content_indices, |_, acts| photo_cores.push(acts));
+    let mut content = vec![(0.0, 0.0); content_indices.len()];
+    let mut gram_sums: Vec<Option<(Tensor<2>, usize)>> = vec![None; indices.len()];
+    // Where each content layer sits among `indices` (of which the content layers are a part).
+    let content_at: Vec<usize> =
+        content_indices.iter().filter_map(|layer| indices.iter().position(|i| i == layer)).collect();
+    let mut tile_number = 0;
+    let mut failure = None;
+    grid.for_each(model, &image, &indices, |_, acts| {
+        let photo_acts = &photo_cores[tile_number];
+        tile_number += 1;
+        for (k, &at) in content_at.iter().enumerate() {
+            match sums(acts[at].clone(), photo_acts[k].clone()) {
+                Ok((difference, norm)) => {
+                    content[k].0 += difference;
+                    content[k].1 += norm;
+                }
+                Err(e) => failure = Some(e),
+            }
+        }
+        for ((&layer, act), sum) in indices.iter().zip(acts).zip(gram_sums.iter_mut()) {
+            if grams.of_layer(layer).is_none() {
+                continue;
+            }
+            let [_, c, h, w] = act.dims();
+            let f = act.reshape([c, h * w]);
+            let product = f.clone().matmul(f.transpose());
+            *sum = Some(match sum.take() {
+                Some((total, n)) => (total.add(product), n + h * w),
+                None => (product, h * w),
+            });
+        }
+    });
+    if let Some(e) = failure {
+        return Err(e);
     }
-    for (&layer, act) in indices.iter().zip(acts) {
-        if let Some(target) = grams.of_layer(layer) {
-            readout.style.push(LayerError { layer, relative: relative(gram(act), target.clone())? });
+    let mut readout = Readout::default();
+    for (&layer, (difference, norm)) in content_indices.iter().zip(content) {
+        readout.content.push(LayerError { layer, relative: difference / norm.max(f64::MIN_POSITIVE) });
+    }
+    for (&layer, sum) in indices.iter().zip(gram_sums) {
+        if let (Some(target), Some((total, n))) = (grams.of_layer(layer), sum) {
+            let g = total.div_scalar(n.max(1) as f32);
+            readout.style.push(LayerError { layer, relative: relative(g, target.clone())? });
         }
     }
     Ok(readout)
@@ -95,7 +139,8 @@ impl std::fmt::Display for Readout {
 }
 
 /// The readout of any `image` against the `photo` (scaled to the image's size) and the
-/// `painting` (its longer side scaled to the image's), e.g. another tool's result.
+/// `painting` (its longer side scaled to the image's), e.g. another tool's result; in tiles of
+/// `tile` pixels a side if given.
 pub fn of_image(
     model: &Vgg19,
     spec: &LossSpec,
@@ -103,18 +148,25 @@ pub fn of_image(
     photo: &image::DynamicImage,
     painting: &image::DynamicImage,
     device: &burn::tensor::Device,
+    tile: Option<usize>,
 ) -> Result<Readout> {
     let (w, h) = (image.width(), image.height());
     let (sw, sh) = image_io::fit(painting.width(), painting.height(), w.max(h));
     let painting = to_tensor(&image_io::to_planar(painting, sw, sh), device);
-    let grams = StyleGrams::new(model, spec, &[(painting, 1.0)]);
+    let grams = StyleGrams::new(model, spec, &[(painting, 1.0)], tile);
     let photo = to_tensor(&image_io::to_planar(photo, w, h), device);
-    readout(model, spec, to_tensor(&image_io::to_planar(image, w, h), device), photo, &grams)
+    readout(model, spec, to_tensor(&image_io::to_planar(image, w, h), device), photo, &grams, tile)
 }
 
 /// ‖a − b‖² / ‖b‖².
 fn relative<const D: usize>(a: Tensor<D>, b: Tensor<D>) -> Result<f64> {
+    let (difference, norm) = sums(a, b)?;
+    Ok(difference / norm.max(f64::MIN_POSITIVE))
+}
+
+/// ‖a − b‖² and ‖b‖².
+fn sums<const D: usize>(a: Tensor<D>, b: Tensor<D>) -> Result<(f64, f64)> {
     let difference: f32 = a.sub(b.clone()).square().sum().try_into_scalar().map_err(|e| anyhow!("{e:?}"))?;
     let norm: f32 = b.square().sum().try_into_scalar().map_err(|e| anyhow!("{e:?}"))?;
-    Ok(difference as f64 / (norm as f64).max(f64::MIN_POSITIVE))
+    Ok((difference as f64, norm as f64))
 }

@@ -23,7 +23,9 @@ pub fn score(args: ScoreArgs) -> Result<()> {
     let weights = weights::load(args.weights.as_deref(), recipe.loss.deepest())?;
     let model = Vgg19::new(weights, recipe.pooling, &device.device);
     for (path, image) in args.images.iter().zip(&images) {
-        let readout = nst::score::of_image(&model, &recipe.loss, image, &photo, &painting, &device.device)?;
+        let tile = if device.is_gpu { None } else { tile_for(image, &recipe) };
+        let readout =
+            nst::score::of_image(&model, &recipe.loss, image, &photo, &painting, &device.device, tile)?;
         if args.json {
             let line = Score {
                 schema: SCHEMA,
@@ -38,4 +40,13 @@ pub fn score(args: ScoreArgs) -> Result<()> {
         }
     }
     Ok(())
+}
+
+/// Tiles for scoring `image` when its network pass would not fit in the memory available.
+fn tile_for(image: &image::DynamicImage, recipe: &Recipe) -> Option<usize> {
+    let (budget, _) = nst::memory::budget(None)?;
+    let size = (image.width() as usize, image.height() as usize);
+    let halo = nst::model::tiles::halo(&recipe.loss.indices());
+    let pixels = (size.0 * size.1) as u64;
+    nst::memory::fit_level(size, pixels, 0, halo, budget).unwrap_or(Some(nst::memory::MIN_TILE))
 }

@@ -8,6 +8,8 @@ use anyhow::Result;
 use crate::device::ComputeDevice;
 use crate::encode::Encoding;
 use crate::inputs::{Content, Styles, prepare_content, prepare_styles};
+use crate::model::{Vgg19, weights};
+use crate::painter::plan::{self, LevelPlan};
 use crate::painter::{Painter, Target};
 use crate::recipe::Recipe;
 use crate::report::{Progress, RunSummary};
@@ -45,6 +47,20 @@ pub fn prepare(options: &RunOptions) -> Result<Prepared> {
     let styles = prepare_styles(&options.recipe, &options.styles)?;
     let content = prepare_content(&options.recipe, &options.content, &options.output, &styles)?;
     Ok(Prepared { styles, content })
+}
+
+/// What a run of `options` would do, without painting: each level as planned, and this
+/// machine's pace in seconds per pixel of work ([`crate::painter::plan::seconds_per_pixel`]).
+pub fn dry_run(
+    options: &RunOptions,
+    prepared: &Prepared,
+    device: &ComputeDevice,
+) -> Result<(Vec<LevelPlan>, f64)> {
+    let (recipe, photo) = (&options.recipe, &prepared.content.image);
+    let plans = plan::plan_run(recipe, (photo.width, photo.height), &prepared.styles, device.is_gpu)?;
+    let weights = weights::load(options.weights.as_deref(), recipe.loss.deepest())?;
+    let model = Vgg19::new(weights, recipe.pooling, &device.device);
+    Ok((plans, plan::seconds_per_pixel(&model, &recipe.loss, &device.device)?))
 }
 
 /// [`run`] for inputs already checked by [`prepare`].

@@ -481,6 +481,31 @@ fn a_closed_stdout_ends_the_json_events_not_the_run() {
 }
 
 #[test]
+fn tiles_paint_what_the_whole_image_paints() {
+    let t = TestDir::new();
+    let small = ["--size", "64", "-n", "4", "--scales", "1", "--progress", "none"];
+    t.run_cat(&[&small[..], &["-o", "whole.png"]].concat()).assert_ok();
+    let tiled = t.run_cat(&[&small[..], &["-o", "tiled.png", "--tile-size", "16"]].concat());
+    tiled.assert_ok();
+    assert!(tiled.stderr().contains("tiles of up to 16 px a side"), "{}", tiled.stderr());
+    let pixels = |name: &str| image::open(t.path(name)).unwrap().to_rgb8().into_raw();
+    let (whole, tiled) = (pixels("whole.png"), pixels("tiled.png"));
+    let largest = whole.iter().zip(&tiled).map(|(a, b)| a.abs_diff(*b)).max().unwrap();
+    assert!(largest <= 2, "tiled and whole results differ by {largest} grey levels");
+}
+
+#[test]
+fn memory_and_tile_flags_are_checked() {
+    let t = TestDir::new();
+    t.run_cat(&["--size", "24", "-n", "1", "--max-memory", "lots"]).assert_fails(2, "--max-memory");
+    t.run_cat(&["--size", "24", "-n", "1", "--tile-size", "8"]).assert_fails(2, "--tile-size 8");
+    // 200 MB is less than the network's weights alone: refused, naming the budget.
+    t.run_cat(&["--size", "24", "-n", "1", "--max-memory", "200M", "-o", "no.png"])
+        .assert_fails(2, "allowed by --max-memory");
+    assert!(!t.path("no.png").exists());
+}
+
+#[test]
 fn a_container_memory_limit_refuses_what_the_host_would_allow() {
     let t = TestDir::new();
     // A fake cgroup v2 mount: 1.5 GB limit, 0.5 GB used. 512 px needs about 1.3 GB.

@@ -46,7 +46,7 @@ fn image(seed: u64, side: usize, device: &Device) -> Tensor<4> {
 
 fn objective_on(device: &Device, recipe: &Recipe, side: usize) -> (f64, Vec<f32>) {
     let model = Vgg19::new(weights::load(None, recipe.loss.deepest()).unwrap(), recipe.pooling, device);
-    let grams = StyleGrams::new(&model, &recipe.loss, &[(image(2, side, device), 1.0)]);
+    let grams = StyleGrams::new(&model, &recipe.loss, &[(image(2, side, device), 1.0)], None);
     let mut objective = Objective::new(model, &recipe.loss, image(1, side, device), &grams);
     let x = image(3, side, device).reshape([3 * side * side]);
     let (terms, gradient) = objective.evaluate(&x).unwrap();

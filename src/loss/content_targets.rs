@@ -23,7 +23,7 @@ fn targets_taken_from_the_first_pass_equal_a_separate_pass() {
     let recipe = Recipe::default();
     let model = Vgg19::new(weights::load(None, VGG19.len() - 1).expect("weights"), recipe.pooling, &device);
     let (photo, painting, elsewhere) = (image(0.0, &device), image(5.0, &device), image(9.0, &device));
-    let grams = StyleGrams::new(&model, &recipe.loss, &[(painting, 1.0)]);
+    let grams = StyleGrams::new(&model, &recipe.loss, &[(painting, 1.0)], None);
 
     let mut from_photo = Objective::new(model.clone(), &recipe.loss, photo.clone(), &grams);
     let (at_photo, _) = from_photo.evaluate(&flat(photo.clone())).expect("evaluation at the photo");

@@ -3,6 +3,7 @@
 
 pub mod content;
 pub mod style;
+mod tiled;
 pub mod variation;
 
 use std::collections::VecDeque;
@@ -11,10 +12,11 @@ use anyhow::{Result, anyhow};
 use burn::tensor::Tensor;
 
 pub use content::content_loss;
-pub use style::{gram, style_loss};
+pub use style::{gram, gram_loss, style_loss};
 pub use variation::variation_loss;
 
 use crate::model::Vgg19;
+use crate::model::tiles::TileGrid;
 use crate::optim::DifferentiableFunction;
 use crate::recipe::{LayerSpec, LossSpec};
 
@@ -39,13 +41,32 @@ pub struct StyleGrams(Vec<(usize, Tensor<2>)>);
 
 impl StyleGrams {
     /// `styles` pairs each RGB image `[1, 3, H, W]` (0–255) with its blend weight.
-    pub fn new(model: &Vgg19, spec: &LossSpec, styles: &[(Tensor<4>, f64)]) -> Self {
+    /// With `tile`, a painting larger than `tile` pixels a side is seen tile by tile
+    /// ([`TileGrid`]), which gives the same Grams in bounded memory.
+    pub fn new(model: &Vgg19, spec: &LossSpec, styles: &[(Tensor<4>, f64)], tile: Option<usize>) -> Self {
         let wanted = spec.style_indices();
         let mut grams: Vec<(usize, Tensor<2>)> = Vec::with_capacity(wanted.len());
         for (style, blend) in styles {
-            let acts = model.forward(style.clone(), &wanted);
-            for (position, (&index, act)) in wanted.iter().zip(acts).enumerate() {
-                let g = gram(act).mul_scalar(*blend as f32);
+            let [_, _, h, w] = style.dims();
+            let grid = match tile {
+                Some(side) if h.max(w) > side => TileGrid::new(h, w, &wanted, side),
+                _ => TileGrid::whole(h, w, &wanted),
+            };
+            let mut sums: Vec<Option<(Tensor<2>, usize)>> = vec![None; wanted.len()];
+            grid.for_each(model, style, &wanted, |_, acts| {
+                for (sum, act) in sums.iter_mut().zip(acts) {
+                    let [_, c, h, w] = act.dims();
+                    let f = act.reshape([c, h * w]);
+                    let product = f.clone().matmul(f.transpose());
+                    *sum = Some(match sum.take() {
+                        Some((total, n)) => (total.add(product), n + h * w),
+                        None => (product, h * w),
+                    });
+                }
+            });
+            for (position, (&index, sum)) in wanted.iter().zip(sums).enumerate() {
+                let Some((total, n)) = sum else { continue };
+                let g = total.div_scalar(n.max(1) as f32).mul_scalar(*blend as f32);
                 match grams.get_mut(position) {
                     Some((_, sum)) => *sum = sum.clone().add(g),
                     None => grams.push((index, g)),
@@ -87,6 +108,10 @@ pub struct Objective {
     /// optimiser reports only a total, and says which evaluation it accepted.
     evaluations: usize,
     recent: VecDeque<(usize, LossTerms)>,
+    /// How the image is cut for evaluation: one whole tile unless [`Objective::tiled`].
+    grid: TileGrid,
+    /// The photo's content activations per tile, once known, for a tiled evaluation.
+    tiled_content: Option<tiled::TiledContent>,
 }
 
 impl Objective {
@@ -112,7 +137,24 @@ impl Objective {
             pending_photo: Some(content),
             evaluations: 0,
             recent: VecDeque::new(),
+            grid: TileGrid::whole(shape[2], shape[3], &spec.indices()),
+            tiled_content: None,
         }
+    }
+
+    /// Evaluate tile by tile, in cores of at most `core_side` pixels a side, when the image is
+    /// larger than that: the same loss and gradient, in memory bounded by the tile.
+    pub fn tiled(mut self, core_side: usize) -> Self {
+        let [_, _, h, w] = self.shape;
+        if h.max(w) > core_side {
+            self.grid = TileGrid::new(h, w, &self.wanted, core_side);
+        }
+        self
+    }
+
+    /// Tiles an evaluation runs the network over (1: untiled).
+    pub fn tile_count(&self) -> usize {
+        self.grid.tiles.len()
     }
 
     /// Fills in the content targets before the first evaluation at `image`. Returns the layers'
@@ -176,6 +218,17 @@ impl Objective {
 
     /// Loss terms and the gradient of their sum for a flat image (`shape` elements).
     pub fn evaluate(&mut self, x: &Tensor<1>) -> Result<(LossTerms, Tensor<1>)> {
+        let (terms, gradient) =
+            if self.grid.is_whole() { self.evaluate_whole(x)? } else { self.evaluate_tiled(x)? };
+        self.evaluations += 1;
+        if self.recent.len() == KEPT_EVALUATIONS {
+            self.recent.pop_front();
+        }
+        self.recent.push_back((self.evaluations, terms));
+        Ok((terms, gradient))
+    }
+
+    fn evaluate_whole(&mut self, x: &Tensor<1>) -> Result<(LossTerms, Tensor<1>)> {
         let image = x.clone().reshape(self.shape).autodiff().require_grad();
         let terms = Tensor::cat(self.terms(image.clone()).to_vec(), 0);
         let grads = terms.clone().sum().backward();
@@ -191,11 +244,6 @@ impl Objective {
             .map_err(|e| anyhow!("reading the loss: {e:?}"))?;
         let terms =
             LossTerms { content: values[0] as f64, style: values[1] as f64, variation: values[2] as f64 };
-        self.evaluations += 1;
-        if self.recent.len() == KEPT_EVALUATIONS {
-            self.recent.pop_front();
-        }
-        self.recent.push_back((self.evaluations, terms));
         Ok((terms, gradient))
     }
 }
@@ -212,3 +260,6 @@ mod gradient_check;
 
 #[cfg(test)]
 mod content_targets;
+
+#[cfg(test)]
+mod tiled_check;

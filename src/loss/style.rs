@@ -15,8 +15,13 @@ pub fn gram(features: Tensor<4>) -> Tensor<2> {
 /// Squared Gram difference for activations `[1, C, H, W]` against a target Gram `[C, C]`
 /// (made by [`gram`]). Returns a one-element tensor.
 pub fn style_loss(features: Tensor<4>, target_gram: Tensor<2>, norm: StyleNormalization) -> Tensor<1> {
-    let c = features.dims()[1] as f32;
-    let diff = gram(features).sub(target_gram.clone()).square().sum();
+    gram_loss(gram(features), target_gram, norm)
+}
+
+/// [`style_loss`] of a Gram matrix `[C, C]` already made, e.g. summed over tiles.
+pub fn gram_loss(gram: Tensor<2>, target_gram: Tensor<2>, norm: StyleNormalization) -> Tensor<1> {
+    let c = gram.dims()[0] as f32;
+    let diff = gram.sub(target_gram.clone()).square().sum();
     match norm {
         // Σ(G/HW − A/HW)² / C⁴
         StyleNormalization::Channels => diff.div_scalar(c.powi(4)),

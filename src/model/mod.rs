@@ -2,6 +2,7 @@
 
 pub mod max_pool;
 pub mod same_conv;
+pub mod tiles;
 pub mod vgg19;
 pub mod weights;
 pub mod winograd;

@@ -47,20 +47,20 @@ pub(super) struct LevelResult {
 
 impl Painter {
     /// Optimise at `photo`'s size, from `start`, for up to `iterations`; `level` is
-    /// (number from 1, count).
+    /// (number from 1, count); `tile`: evaluate in tiles of at most this many pixels a side.
     pub(super) fn level(
         &self,
         photo: &Planar,
         start: Planar,
-        (iterations, level): (usize, (usize, usize)),
+        (iterations, level, tile): (usize, (usize, usize), Option<usize>),
         tally: &mut Tally,
         outputs: &Outputs,
         progress: &mut dyn Progress,
     ) -> Result<LevelResult> {
         let (w, h) = (photo.width, photo.height);
         let started = Instant::now();
-        let grams = self.grams_for(photo);
-        let (mut objective, mut minimiser) = self.level_optimiser(photo, start, &grams)?;
+        let grams = self.grams_for(photo, tile);
+        let (mut objective, mut minimiser) = self.level_optimiser(photo, start, &grams, tile)?;
         let initial_loss = minimiser.value();
         if !initial_loss.is_finite() {
             return Err(anyhow!(
@@ -140,6 +140,7 @@ impl Painter {
         photo: &Planar,
         start: Planar,
         grams: &StyleGrams,
+        tile: Option<usize>,
     ) -> Result<(Objective, Box<dyn Minimiser>)> {
         let dev = &self.device.device;
         let (loss_photo, start) = match self.plan.colours {
@@ -148,6 +149,9 @@ impl Painter {
         };
         let model = self.model.clone();
         let mut objective = Objective::new(model, &self.plan.loss, to_tensor(&loss_photo, dev), grams);
+        if let Some(core) = tile {
+            objective = objective.tiled(core);
+        }
         let pixels = start.data.len();
         let x0 = Tensor::<1>::from_data(TensorData::new(start.data, [pixels]), dev);
         let minimiser: Box<dyn Minimiser> = match self.plan.optimiser {

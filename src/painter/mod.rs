@@ -4,6 +4,7 @@
 
 mod eta;
 mod level;
+pub mod plan;
 mod resize;
 mod settle;
 
@@ -17,8 +18,9 @@ use crate::colour::{self, PreserveColors};
 use crate::device::ComputeDevice;
 use crate::encode::{self, Encoding};
 use crate::image_io::{self, Planar, to_tensor};
-use crate::inputs::{Content, MemoryNeeds, Styles, check_memory};
+use crate::inputs::{Content, MemoryNeeds, Styles, fit_in_memory};
 use crate::loss::StyleGrams;
+use crate::model::tiles;
 use crate::model::{Vgg19, weights};
 use crate::recipe::{LossSpec, Optimiser, Recipe, Schedule, Start};
 use crate::report::{Progress, RunSummary};
@@ -74,10 +76,7 @@ impl Painter {
             start: recipe.start.clone(),
             optimiser: recipe.optimiser,
             colours: recipe.colours,
-            memory: MemoryNeeds {
-                pairs: recipe.optimiser.stored_pairs(),
-                size: recipe.describe("size", recipe.schedule.size),
-            },
+            memory: MemoryNeeds::of(recipe),
         };
         Ok(Painter::with_model(model, plan, styles, device))
     }
@@ -89,7 +88,10 @@ impl Painter {
 
     fn with_model(model: Vgg19, plan: Plan, styles: Styles, device: &ComputeDevice) -> Self {
         let level_grams = if plan.colours == PreserveColors::None {
-            let grams_at = |side| grams_at_level(&model, &plan, &styles.images, side, &device.device, |s| s);
+            let grams_at = |side| {
+                let tile = painting_tile(&plan, &styles, side, device.is_gpu);
+                grams_at_level(&model, &plan, &styles.images, (side, tile), &device.device, |s| s)
+            };
             plan.schedule.levels.iter().map(|level| (level.side, grams_at(level.side))).collect()
         } else {
             Vec::new() // they depend on the photo: made per photo by `grams_for`
@@ -111,31 +113,33 @@ impl Painter {
         target: &Target,
         progress: &mut dyn Progress,
     ) -> Result<RunSummary> {
-        if !self.device.is_gpu {
-            check_memory(&self.plan.memory, &content, &self.styles)?;
-        }
         let photo = &content.image;
         let levels = &self.plan.schedule.levels;
-        let sizes: Vec<_> =
-            levels.iter().map(|l| image_io::fit(photo.width as u32, photo.height as u32, l.side)).collect();
-        let work = sizes.iter().zip(levels).map(|(&(w, h), l)| (w as usize * h as usize, l.iterations));
+        let size = (photo.width, photo.height);
+        let p = &self.plan;
+        let plans =
+            plan::plan_levels(&p.loss, &p.schedule, &p.memory, size, &self.styles, self.device.is_gpu)?;
+        let work = plans.iter().map(|level| (level.work, level.iterations));
         let mut tally =
             Tally { iterations_before: 0, evaluations: 0, started: Instant::now(), eta: eta::Eta::new(work) };
         progress.start(self.plan.schedule.total_iterations());
         let outputs = Outputs { target, photo };
         let (mut initial_loss, mut last) = (None, None::<LevelResult>);
         let mut summaries = Vec::with_capacity(levels.len());
-        for (number, (level, &(w, h))) in levels.iter().zip(&sizes).enumerate() {
-            let level_photo = photo.resized(w as usize, h as usize);
-            if levels.len() > 1 {
-                let (n, iterations) = (levels.len(), level.iterations);
-                progress.notice(&format!("level {} of {n}: {w}×{h}, {iterations} iterations", number + 1));
+        for (number, (level, plan)) in levels.iter().zip(&plans).enumerate() {
+            let (w, h) = (plan.width, plan.height);
+            let level_photo = photo.resized(w, h);
+            let tiled = plan.tile.map(|core| format!(", in {} tiles of up to {core} px a side", plan.tiles));
+            if levels.len() > 1 || tiled.is_some() {
+                let (n, iterations, tiled) = (levels.len(), level.iterations, tiled.unwrap_or_default());
+                progress
+                    .notice(&format!("level {} of {n}: {w}×{h}, {iterations} iterations{tiled}", number + 1));
             }
             let start = match last.take() {
                 Some(previous) => with_photo_detail(&previous.image, &level_photo),
                 None => self.first_start(&content, &level_photo),
             };
-            let at = (level.iterations, (number + 1, levels.len()));
+            let at = (level.iterations, (number + 1, levels.len()), plan.tile);
             let result = self.level(&level_photo, start, at, &mut tally, &outputs, progress)?;
             initial_loss.get_or_insert(result.initial_loss);
             summaries.push(result.summary);
@@ -143,7 +147,7 @@ impl Painter {
         }
         progress.finish();
         let last = last.ok_or_else(|| anyhow!("the recipe has no levels"))?;
-        let readout = self.readout_of(&last.image, photo, &last.grams)?;
+        let readout = self.readout_of(&last.image, photo, &last.grams, plans.last().and_then(|p| p.tile))?;
         let image = self.finish(last.image, photo);
         encode::save_atomic(&image, target.path, target.encoding)?;
         Ok(RunSummary {
@@ -164,13 +168,26 @@ impl Painter {
 
     /// How closely the last level's `image` matches `photo` and the painting, as the loss
     /// sees them (in grey for `luminance`).
-    fn readout_of(&self, image: &Planar, photo: &Planar, grams: &StyleGrams) -> Result<Readout> {
+    fn readout_of(
+        &self,
+        image: &Planar,
+        photo: &Planar,
+        grams: &StyleGrams,
+        tile: Option<usize>,
+    ) -> Result<Readout> {
         let (image, seen) = match self.plan.colours {
             PreserveColors::Luminance => (colour::grey(image, None), colour::grey(photo, None)),
             _ => (image.clone(), photo.clone()),
         };
         let dev = &self.device.device;
-        score::readout(&self.model, &self.plan.loss, to_tensor(&image, dev), to_tensor(&seen, dev), grams)
+        score::readout(
+            &self.model,
+            &self.plan.loss,
+            to_tensor(&image, dev),
+            to_tensor(&seen, dev),
+            grams,
+            tile,
+        )
     }
 
     /// The image the first level starts from, at `photo`'s size.
@@ -187,7 +204,7 @@ impl Painter {
     /// 512 px Grams a 256 px level painted strokes twice as big and washed the photo out), but
     /// never below [`crate::recipe::MIN_LEVEL_SIDE`]: smaller, the deep layers' Grams copy its
     /// layout.
-    fn grams_for(&self, photo: &Planar) -> StyleGrams {
+    fn grams_for(&self, photo: &Planar, tile: Option<usize>) -> StyleGrams {
         let side = photo.width.max(photo.height) as u32;
         if let Some((_, grams)) = self.level_grams.iter().find(|(level_side, _)| *level_side == side) {
             return grams.clone();
@@ -197,7 +214,8 @@ impl Painter {
             PreserveColors::Luminance => colour::grey(&style, Some(photo)),
             PreserveColors::Match => colour::match_colours(&style, photo),
         };
-        grams_at_level(&self.model, &self.plan, &self.styles.images, side, &self.device.device, adapt)
+        let device = &self.device.device;
+        grams_at_level(&self.model, &self.plan, &self.styles.images, (side, tile), device, adapt)
     }
 
     /// The optimised image as the user sees it: scaled to the full size if it comes from a
@@ -212,12 +230,13 @@ impl Painter {
 }
 
 /// The styles' blended Grams for a level whose longer side is `side`: each painting shrunk in
-/// step with the level ([`shrunk_for_level`]), then `adapt`ed (colour preservation).
+/// step with the level ([`shrunk_for_level`]), then `adapt`ed (colour preservation); seen in
+/// tiles of `tile` a side if given.
 fn grams_at_level(
     model: &Vgg19,
     plan: &Plan,
     styles: &[(Planar, f64)],
-    side: u32,
+    (side, tile): (u32, Option<usize>),
     device: &Device,
     adapt: impl Fn(Planar) -> Planar,
 ) -> StyleGrams {
@@ -226,7 +245,18 @@ fn grams_at_level(
         .iter()
         .map(|(style, weight)| (to_tensor(&adapt(shrunk_for_level(style, level_scale)), device), *weight))
         .collect();
-    StyleGrams::new(model, &plan.loss, &tensors)
+    StyleGrams::new(model, &plan.loss, &tensors, tile)
+}
+
+/// Tiles for the painting's Grams at a level of longer side `side`, when its forward pass would
+/// not fit in memory whole; refusals are left to [`fit_in_memory`], which sees the photo too.
+fn painting_tile(plan: &Plan, styles: &Styles, side: u32, on_gpu: bool) -> Option<usize> {
+    let halo = tiles::halo(&plan.loss.style_indices());
+    let shrink = (side as f64 / plan.schedule.size.max(1) as f64).min(1.0);
+    let (w, h) = styles.images.iter().map(|(s, _)| (s.width, s.height)).max_by_key(|(w, h)| w * h)?;
+    let size = ((w as f64 * shrink) as usize, (h as f64 * shrink) as usize);
+    let memory = MemoryNeeds { pairs: 0, ..plan.memory.clone() };
+    fit_in_memory(&memory, size, 0, styles, halo, on_gpu).unwrap_or(Some(crate::memory::MIN_TILE))
 }
 
 #[cfg(test)]

@@ -9,6 +9,7 @@ use std::path::{Path, PathBuf};
 use anyhow::Result;
 use serde::{Deserialize, Serialize};
 
+use super::bytes::MemorySize;
 use crate::colour::PreserveColors;
 use crate::device::DeviceChoice;
 use crate::usage;
@@ -172,6 +173,12 @@ pub struct RecipeFile {
     pub seed: u64,
     /// "auto", "gpu" or "cpu" (`--device`). Default "auto".
     pub device: DeviceChoice,
+    /// Memory the run may use, e.g. "4G" (`--max-memory`); levels that would not fit are
+    /// evaluated in tiles. Default: what the machine or its container has available.
+    pub max_memory: Option<MemorySize>,
+    /// Evaluate levels larger than this many pixels a side in tiles of at most that size, even
+    /// where memory does not require it (`--tile-size`); 0: only where it does. Default 0.
+    pub tile_size: usize,
     /// Keep the photo's colours: "none", "luminance" or "match" (`--preserve-colors`).
     pub preserve_colors: PreserveColors,
     /// Coarse-to-fine levels, each twice the size of the one before, ending at `size`
@@ -217,6 +224,8 @@ impl Default for RecipeFile {
             init: "content".into(),
             seed: 0,
             device: DeviceChoice::Auto,
+            max_memory: None,
+            tile_size: 0,
             preserve_colors: PreserveColors::None,
             scales: Scales::Auto,
             level_iterations: Vec::new(),
@@ -261,6 +270,8 @@ pub struct Overrides {
     pub init: Option<String>,
     pub seed: Option<u64>,
     pub device: Option<DeviceChoice>,
+    pub max_memory: Option<MemorySize>,
+    pub tile_size: Option<usize>,
     pub preserve_colors: Option<PreserveColors>,
     pub scales: Option<Scales>,
     pub save_every: Option<usize>,
@@ -284,6 +295,8 @@ pub fn flag_of(key: &str) -> Option<&'static str> {
         "init" => "--init",
         "seed" => "--seed",
         "device" => "--device",
+        "max_memory" => "--max-memory",
+        "tile_size" => "--tile-size",
         "preserve_colors" => "--preserve-colors",
         "scales" => "--scales",
         "save_every" => "--save-every",
@@ -354,7 +367,11 @@ impl RawRecipe {
             )*};
         }
         set!(content_weight, style_weight, tv_weight, iterations, history_size, size, pooling, init);
-        set!(seed, device, preserve_colors, scales, save_every, settle, optimizer, learning_rate);
+        set!(seed, device, preserve_colors, scales, save_every, settle, optimizer, learning_rate, tile_size);
+        if let Some(size) = flags.max_memory {
+            self.values.max_memory = Some(size);
+            self.flagged.insert("max_memory");
+        }
         let v = &mut self.values;
         if flags.iterations.is_some()
             || flags.scales.is_some_and(|n| n.count(v.size) != v.level_iterations.len())

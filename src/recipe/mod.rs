@@ -2,10 +2,12 @@
 //! command line's [`Overrides`] on top, each value knowing where it came from), then resolved
 //! once by [`Recipe::resolve`], which checks every range, into the typed parts the stages take.
 
+mod bytes;
 mod file;
 mod parts;
 mod resolve;
 
+pub use bytes::MemorySize;
 pub use file::{
     LayerWeights, OptimizerKind, Origin, Overrides, PRESETS, Pooling, RawRecipe, RecipeFile, Reduction,
     Scales, StyleNormalization, flag_of,
@@ -32,6 +34,10 @@ pub struct Recipe {
     pub style_side: u32,
     pub colours: PreserveColors,
     pub device: DeviceChoice,
+    /// Bytes the run may use (`--max-memory`); `None`: what the system has.
+    pub max_memory: Option<u64>,
+    /// Tiles of at most this many pixels a side for every level larger (`--tile-size`).
+    pub tile_size: Option<usize>,
     /// What was asked for, with where each value came from: for messages and the log.
     pub asked: RawRecipe,
 }

@@ -11,6 +11,9 @@ use super::file::{OptimizerKind, RawRecipe, Reduction};
 use super::parts::{LayerSpec, LossSpec, MIN_LEVEL_SIDE, Optimiser, Schedule, Start};
 use crate::layers;
 
+/// Smallest tile core: one position of relu5_1.
+const MIN_TILE_SIZE: usize = 16;
+
 impl Recipe {
     /// Check every value of `asked` and build the parts each stage takes.
     pub fn resolve(asked: RawRecipe) -> Result<Recipe> {
@@ -28,6 +31,8 @@ impl Recipe {
             style_side,
             colours: v.preserve_colors,
             device: v.device,
+            max_memory: v.max_memory.map(|m| m.0),
+            tile_size: (v.tile_size > 0).then_some(v.tile_size),
             asked,
         })
     }
@@ -133,6 +138,14 @@ fn schedule(asked: &RawRecipe) -> Result<Schedule> {
         );
     }
     weight(asked, "settle", v.settle)?;
+    let tile_ok = v.tile_size == 0 || v.tile_size >= MIN_TILE_SIZE;
+    require(
+        asked,
+        tile_ok,
+        "tile_size",
+        v.tile_size,
+        "must be 0 (tiles only where memory needs them) or ≥ 16",
+    )?;
     let levels = Schedule::halving(v.size, scales, v.iterations, per_level);
     Ok(Schedule { size: v.size, levels, save_every: v.save_every, settle: v.settle })
 }

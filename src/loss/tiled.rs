@@ -1,0 +1,169 @@
+//! The objective evaluated tile by tile ([`TileGrid`]), for images whose activations do not fit
+//! in memory at once. Exact up to float rounding, in two passes over the tiles:
+//! 1. forward only: each style layer's Gram matrix summed over the tiles' cores gives the whole
+//!    image's Gram, hence the style term's value and its derivative D = ∂L/∂G;
+//! 2. forward and backward per tile of Σ_core ⟨D, f fᵀ⟩/N (whose gradient in f is the style
+//!    term's, given D) plus the content term over the core: each tile's pixel gradient, halo
+//!    included, adds into the image's gradient.
+//!
+//! The variation term is over pixels, cheap, and taken on the whole image.
+
+use anyhow::{Result, anyhow};
+use burn::tensor::Tensor;
+
+use super::{LossTerms, Objective, gram_loss, variation_loss};
+use crate::model::tiles::{Tile, TileGrid};
+use crate::recipe::Reduction;
+
+/// The photo's content-layer activations over each tile's core, and each content layer's
+/// divisor for its reduction over the whole image.
+pub(super) struct TiledContent {
+    /// Per tile, per layer of the objective's targets (None where it has no content weight).
+    cores: Vec<Vec<Option<Tensor<4>>>>,
+    scales: Vec<f64>,
+}
+
+impl TiledContent {
+    fn new(objective: &Objective, grid: &TileGrid, photo: &Tensor<4>) -> Result<Self> {
+        let mut cores = Vec::with_capacity(grid.tiles.len());
+        let mut sums = vec![0.0f64; objective.targets.len()];
+        let mut elements = vec![0usize; objective.targets.len()];
+        grid.for_each(&objective.model, photo, &objective.wanted, |_, acts| {
+            let tile: Vec<Option<Tensor<4>>> = objective
+                .targets
+                .iter()
+                .zip(acts)
+                .map(|(target, act)| (target.layer.content > 0.0).then_some(act))
+                .collect();
+            cores.push(tile);
+        });
+        for tile in &cores {
+            for (k, act) in tile.iter().enumerate() {
+                if let Some(act) = act {
+                    sums[k] += scalar(act.clone().square().sum())?;
+                    elements[k] += act.dims().iter().product::<usize>();
+                }
+            }
+        }
+        let scales = sums
+            .iter()
+            .zip(&elements)
+            .map(|(&sum, &count)| match objective.spec.content_reduction {
+                Reduction::Sum => 1.0,
+                Reduction::Mean => 1.0 / count.max(1) as f64,
+                Reduction::Relative => 1.0 / sum.max(f64::MIN_POSITIVE),
+            })
+            .collect();
+        Ok(TiledContent { cores, scales })
+    }
+}
+
+impl Objective {
+    /// [`Objective::evaluate`]'s terms and gradient, tile by tile over `self.grid`.
+    pub(super) fn evaluate_tiled(&mut self, x: &Tensor<1>) -> Result<(LossTerms, Tensor<1>)> {
+        let image = x.clone().reshape(self.shape);
+        if let Some(photo) = self.pending_photo.take() {
+            self.tiled_content = Some(TiledContent::new(self, &self.grid, &photo)?);
+        }
+        let (style, slopes) = self.style_value_and_slopes(&image)?;
+        let mut content = 0.0;
+        let mut gradient = Tensor::<4>::zeros(self.shape, &image.device());
+        for (t, tile) in self.grid.tiles.iter().enumerate() {
+            let (value, tile_gradient) = self.tile_surrogate(&image, tile, t, &slopes)?;
+            content += value;
+            let region = [0..1, 0..3, tile.rows.clone(), tile.cols.clone()];
+            let sum = gradient.clone().slice(region.clone()).add(tile_gradient);
+            gradient = gradient.slice_assign(region, sum);
+        }
+        let spec = &self.spec;
+        let pixels = image.autodiff().require_grad();
+        let variation = variation_loss(pixels.clone(), spec.tv_exponent, spec.tv_reduction)
+            .mul_scalar(spec.tv_weight as f32);
+        let grads = variation.clone().backward();
+        let variation_gradient =
+            pixels.grad(&grads).ok_or_else(|| anyhow!("no gradient reached the image"))?;
+        let terms = LossTerms {
+            content: content * spec.content_weight,
+            style,
+            variation: scalar(variation.without_autodiff())?,
+        };
+        Ok((terms, gradient.add(variation_gradient).reshape([x.dims()[0]])))
+    }
+
+    /// Pass 1: the weighted style term of the whole image, and per target layer the term's
+    /// derivative by the layer's Gram (None for layers without a style weight).
+    fn style_value_and_slopes(&self, image: &Tensor<4>) -> Result<(f64, Vec<Option<Tensor<2>>>)> {
+        let mut sums: Vec<Option<Tensor<2>>> = vec![None; self.targets.len()];
+        let mut positions = vec![0usize; self.targets.len()];
+        let deepest_style = self.targets.iter().rposition(|t| t.style_gram.is_some());
+        let Some(deepest_style) = deepest_style else { return Ok((0.0, sums)) };
+        let wanted = &self.wanted[..=deepest_style];
+        self.grid.for_each(&self.model, image, wanted, |_, acts| {
+            for (k, act) in
+                acts.into_iter().enumerate().filter(|(k, _)| self.targets[*k].style_gram.is_some())
+            {
+                let [_, c, h, w] = act.dims();
+                positions[k] += h * w;
+                let f = act.reshape([c, h * w]);
+                let product = f.clone().matmul(f.transpose());
+                sums[k] = Some(match sums[k].take() {
+                    Some(sum) => sum.add(product),
+                    None => product,
+                });
+            }
+        });
+        let mut style = 0.0;
+        let mut slopes = vec![None; self.targets.len()];
+        for (k, target) in self.targets.iter().enumerate() {
+            let (Some(sum), Some(a)) = (sums[k].take(), &target.style_gram) else { continue };
+            let g = sum.div_scalar(positions[k].max(1) as f32).autodiff().require_grad();
+            let weight = (target.layer.style * self.spec.style_weight) as f32;
+            let term = gram_loss(g.clone(), a.clone(), self.spec.style_normalization).mul_scalar(weight);
+            let grads = term.clone().backward();
+            let slope = g.grad(&grads).ok_or_else(|| anyhow!("no gradient reached a Gram matrix"))?;
+            style += scalar(term.without_autodiff())?;
+            slopes[k] = Some(slope.div_scalar(positions[k].max(1) as f32));
+        }
+        Ok((style, slopes))
+    }
+
+    /// Pass 2 for tile number `t`: its content value (unweighted by `content_weight`) and the
+    /// gradient of its share of the loss by the tile's pixels.
+    fn tile_surrogate(
+        &self,
+        image: &Tensor<4>,
+        tile: &Tile,
+        t: usize,
+        slopes: &[Option<Tensor<2>>],
+    ) -> Result<(f64, Tensor<4>)> {
+        let content = self.tiled_content.as_ref().ok_or_else(|| anyhow!("content targets missing"))?;
+        let region = [0..1, 0..3, tile.rows.clone(), tile.cols.clone()];
+        let pixels = image.clone().slice(region).autodiff().require_grad();
+        let acts = self.model.forward(pixels.clone(), &self.wanted);
+        let size = (self.grid.height, self.grid.width);
+        let mut surrogate = Tensor::<1>::zeros([1], &image.device()).autodiff();
+        let mut content_value = Tensor::<1>::zeros([1], &image.device()).autodiff();
+        for (k, (act, &stride)) in acts.into_iter().zip(&self.grid.strides).enumerate() {
+            let core = tile.core_of(act, stride, size);
+            if let Some(p) = &content.cores[t][k] {
+                let weight = (self.targets[k].layer.content * content.scales[k]) as f32;
+                let term = core.clone().sub(p.clone()).square().sum().mul_scalar(weight);
+                content_value = content_value.add(term.clone());
+                surrogate = surrogate.add(term.mul_scalar(self.spec.content_weight as f32));
+            }
+            if let Some(slope) = &slopes[k] {
+                let [_, c, h, w] = core.dims();
+                let f = core.reshape([c, h * w]);
+                surrogate = surrogate.add(slope.clone().matmul(f.clone()).mul(f).sum());
+            }
+        }
+        let grads = surrogate.backward();
+        let gradient = pixels.grad(&grads).ok_or_else(|| anyhow!("no gradient reached the tile"))?;
+        Ok((scalar(content_value.without_autodiff())?, gradient))
+    }
+}
+
+fn scalar(t: Tensor<1>) -> Result<f64> {
+    let value: f32 = t.try_into_scalar().map_err(|e| anyhow!("reading the loss: {e:?}"))?;
+    Ok(value as f64)
+}

@@ -1,0 +1,41 @@
+//! A tiled evaluation must give the untiled loss and gradient: the tiles' cores partition every
+//! layer, their halos keep the padding out, and the style term's derivative is spread exactly.
+
+use burn::tensor::{Device, Tensor, TensorData};
+
+use super::{Objective, StyleGrams};
+use crate::Recipe;
+use crate::layers::VGG19;
+use crate::model::{Vgg19, weights};
+
+fn image(seed: f32, (h, w): (usize, usize), device: &Device) -> Tensor<1> {
+    let data: Vec<f32> = (0..3 * h * w).map(|i| 128.0 + 100.0 * ((i as f32 + seed) * 0.37).sin()).collect();
+    Tensor::from_data(TensorData::new(data, [3 * h * w]), device)
+}
+
+#[test]
+fn tiled_and_whole_evaluations_agree() {
+    let device = Device::flex();
+    let recipe = Recipe::default();
+    let model = Vgg19::new(weights::load(None, VGG19.len() - 1).expect("weights"), recipe.pooling, &device);
+    let size = (80, 104);
+    let shape = [1, 3, size.0, size.1];
+    let photo = image(0.0, size, &device).reshape(shape);
+    let painting = image(5.0, size, &device).reshape(shape);
+    let whole_grams = StyleGrams::new(&model, &recipe.loss, &[(painting.clone(), 1.0)], None);
+    let tiled_grams = StyleGrams::new(&model, &recipe.loss, &[(painting, 1.0)], Some(32));
+    let mut whole = Objective::new(model.clone(), &recipe.loss, photo.clone(), &whole_grams);
+    let mut tiled = Objective::new(model, &recipe.loss, photo.clone(), &tiled_grams).tiled(32);
+    assert!(tiled.tile_count() >= 9, "{} tiles", tiled.tile_count());
+    for x in [photo.reshape([3 * size.0 * size.1]), image(9.0, size, &device)] {
+        let (a, grad_a) = whole.evaluate(&x).expect("whole evaluation");
+        let (b, grad_b) = tiled.evaluate(&x).expect("tiled evaluation");
+        for (name, u, v) in [("content", a.content, b.content), ("style", a.style, b.style)] {
+            assert!((u - v).abs() <= 1e-4 * u.abs().max(1e-6), "{name}: whole {u}, tiled {v}");
+        }
+        assert!((a.variation - b.variation).abs() <= 1e-5 * a.variation, "{a:?} vs {b:?}");
+        let scale: f32 = grad_a.clone().abs().max().into_scalar();
+        let difference: f32 = grad_a.sub(grad_b).abs().max().into_scalar();
+        assert!(difference <= 1e-3 * scale, "gradients differ by {difference} (scale {scale})");
+    }
+}
