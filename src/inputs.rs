@@ -155,10 +155,22 @@ impl MemoryNeeds {
     }
 }
 
+/// How a level fits in memory: whole or in tiles, and with the L-BFGS history cut short where
+/// even the smallest tiles leave no room for all of it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Fit {
+    /// Tiles of at most this many pixels a side; `None`: whole.
+    pub tile: Option<usize>,
+    /// History pairs to keep, when fewer than the recipe's `history_size` (and the level's
+    /// iterations) would need.
+    pub history: Option<usize>,
+}
+
 /// How a level of `width`×`height` fits in the memory the run may use: `Ok(None)` whole,
-/// `Ok(Some(core))` in tiles of at most `core` pixels a side with `halo` around each; refused
-/// (naming a `--size` that would fit) when not even the smallest tiles do. `on_gpu`: only
-/// `--max-memory` bounds a GPU run (the estimates are the CPU's).
+/// `Ok(Some(core))` in tiles of at most `core` pixels a side with `halo` around each, keeping
+/// fewer L-BFGS pairs if that is what makes it fit; refused (naming a `--size` that would fit)
+/// when not even the smallest tiles with one pair do. `on_gpu`: only `--max-memory` bounds a
+/// GPU run (the estimates are the CPU's).
 pub(crate) fn fit_in_memory(
     needs: &MemoryNeeds,
     (width, height): (usize, usize),
@@ -166,13 +178,13 @@ pub(crate) fn fit_in_memory(
     styles: &Styles,
     halo: usize,
     on_gpu: bool,
-) -> Result<Option<usize>> {
+) -> Result<Fit> {
     let planned = fit_by_budget(needs, (width, height), iterations, styles, halo, on_gpu)?;
-    let tile = match (needs.tile, planned) {
+    let tile = match (needs.tile, planned.tile) {
         (Some(asked), Some(needed)) => Some(asked.min(needed)),
         (asked, needed) => asked.or(needed),
     };
-    Ok(tile.filter(|&core| width.max(height) > core))
+    Ok(Fit { tile: tile.filter(|&core| width.max(height) > core), ..planned })
 }
 
 fn fit_by_budget(
@@ -182,21 +194,24 @@ fn fit_by_budget(
     styles: &Styles,
     halo: usize,
     on_gpu: bool,
-) -> Result<Option<usize>> {
+) -> Result<Fit> {
     let budget = if on_gpu {
         needs.max.map(|bytes| (bytes as f64, "allowed by --max-memory".to_string()))
     } else {
         memory::budget(needs.max)
     };
-    let Some((budget, limit)) = budget else { return Ok(None) };
+    let Some((budget, limit)) = budget else { return Ok(Fit { tile: None, history: None }) };
     // L-BFGS keeps a pair per iteration until its history is full.
-    let pairs = needs.pairs.min(iterations);
+    let wanted_pairs = needs.pairs.min(iterations);
     let shrink = (width.max(height) as f64 / needs.side.max(1) as f64).min(1.0);
     let style_pixels = styles.images.iter().map(|(s, _)| (s.width * s.height) as f64).fold(0.0, f64::max);
     let style_pixels = (style_pixels * shrink * shrink) as u64;
-    if let Some(fit) = memory::fit_level((width, height), style_pixels, pairs, halo, budget) {
-        return Ok(fit);
+    for pairs in (1..=wanted_pairs.max(1)).rev() {
+        if let Some(tile) = memory::fit_level((width, height), style_pixels, pairs, halo, budget) {
+            return Ok(Fit { tile, history: (pairs < wanted_pairs).then_some(pairs) });
+        }
     }
+    let pairs = wanted_pairs.min(1);
     let gib = |b: f64| b / (1u64 << 30) as f64;
     let needed = memory::tiled_estimate_bytes((width * height) as u64, 0, pairs);
     // The painting follows --size: at a given longer side, the squarer of the two images has
@@ -221,4 +236,25 @@ fn fit_by_budget(
         gib(needed),
         gib(budget)
     ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{MemoryNeeds, Styles, fit_in_memory};
+    use crate::image_io::Planar;
+
+    #[test]
+    fn a_tight_budget_keeps_fewer_lbfgs_pairs_rather_than_refusing() {
+        let painting = Planar { width: 64, height: 48, data: vec![0.0; 3 * 64 * 48] };
+        let styles = Styles { images: vec![(painting, 1.0)], paths: Vec::new() };
+        let needs =
+            MemoryNeeds { pairs: 10, size: "--size 4096".into(), side: 4096, max: Some(4 << 30), tile: None };
+        let fit = |iterations| fit_in_memory(&needs, (4096, 3072), iterations, &styles, 80, false);
+        // Two iterations keep two pairs: room for them in tiles.
+        let few = fit(2).expect("fits");
+        assert!(few.tile.is_some() && few.history.is_none(), "{few:?}");
+        // Fifteen would keep ten pairs (3 GB at 4096×3072): fewer are kept instead.
+        let many = fit(15).expect("fits with a shorter history");
+        assert!(many.tile.is_some() && many.history.is_some_and(|pairs| pairs < 10), "{many:?}");
+    }
 }

@@ -90,6 +90,10 @@ fn print_plan(levels: &[nst::painter::plan::LevelPlan], pace: f64, max_memory: O
             Some(core) => format!("{} tiles of up to {core} px a side", level.tiles),
             None => "whole".to_string(),
         };
+        let how = match level.history {
+            Some(pairs) => format!("{how}, L-BFGS history {pairs}"),
+            None => how,
+        };
         eprintln!(
             "nst: level {} of {}: {}×{}, {} iterations, {how}, about {:.1} GiB, {}",
             number + 1,

@@ -7,6 +7,7 @@ use anyhow::{Result, anyhow};
 use burn::tensor::{Tensor, TensorData};
 
 use super::eta::Eta;
+use super::plan::LevelPlan;
 use super::resize::{checkpoint_path, from_tensor};
 use super::settle::{Settle, rms_change};
 use super::{Painter, Target};
@@ -47,20 +48,21 @@ pub(super) struct LevelResult {
 
 impl Painter {
     /// Optimise at `photo`'s size, from `start`, for up to `iterations`; `level` is
-    /// (number from 1, count); `tile`: evaluate in tiles of at most this many pixels a side.
+    /// (number from 1, count); `plan` says whether to evaluate in tiles and how much L-BFGS
+    /// history memory allows.
     pub(super) fn level(
         &self,
         photo: &Planar,
         start: Planar,
-        (iterations, level, tile): (usize, (usize, usize), Option<usize>),
+        (iterations, level, plan): (usize, (usize, usize), &LevelPlan),
         tally: &mut Tally,
         outputs: &Outputs,
         progress: &mut dyn Progress,
     ) -> Result<LevelResult> {
         let (w, h) = (photo.width, photo.height);
         let started = Instant::now();
-        let grams = self.grams_for(photo, tile);
-        let (mut objective, mut minimiser) = self.level_optimiser(photo, start, &grams, tile)?;
+        let grams = self.grams_for(photo, plan.tile);
+        let (mut objective, mut minimiser) = self.level_optimiser(photo, start, &grams, plan)?;
         let initial_loss = minimiser.value();
         if !initial_loss.is_finite() {
             return Err(anyhow!(
@@ -140,7 +142,7 @@ impl Painter {
         photo: &Planar,
         start: Planar,
         grams: &StyleGrams,
-        tile: Option<usize>,
+        plan: &LevelPlan,
     ) -> Result<(Objective, Box<dyn Minimiser>)> {
         let dev = &self.device.device;
         let (loss_photo, start) = match self.plan.colours {
@@ -149,13 +151,14 @@ impl Painter {
         };
         let model = self.model.clone();
         let mut objective = Objective::new(model, &self.plan.loss, to_tensor(&loss_photo, dev), grams);
-        if let Some(core) = tile {
+        if let Some(core) = plan.tile {
             objective = objective.tiled(core);
         }
         let pixels = start.data.len();
         let x0 = Tensor::<1>::from_data(TensorData::new(start.data, [pixels]), dev);
         let minimiser: Box<dyn Minimiser> = match self.plan.optimiser {
             Optimiser::Lbfgs { history } => {
+                let history = plan.history.unwrap_or(history);
                 let config = LbfgsConfig { history_size: history, ..LbfgsConfig::default() };
                 Box::new(Lbfgs::new(config, &mut objective, x0)?)
             }

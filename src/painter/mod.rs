@@ -130,6 +130,11 @@ impl Painter {
             let (w, h) = (plan.width, plan.height);
             let level_photo = photo.resized(w, h);
             let tiled = plan.tile.map(|core| format!(", in {} tiles of up to {core} px a side", plan.tiles));
+            let history = plan.history.map(|pairs| format!(", L-BFGS history {pairs} (memory)"));
+            let tiled = match (tiled, history) {
+                (Some(t), Some(h)) => Some(t + &h),
+                (t, h) => t.or(h),
+            };
             if levels.len() > 1 || tiled.is_some() {
                 let (n, iterations, tiled) = (levels.len(), level.iterations, tiled.unwrap_or_default());
                 progress
@@ -139,7 +144,7 @@ impl Painter {
                 Some(previous) => with_photo_detail(&previous.image, &level_photo),
                 None => self.first_start(&content, &level_photo),
             };
-            let at = (level.iterations, (number + 1, levels.len()), plan.tile);
+            let at = (level.iterations, (number + 1, levels.len()), plan);
             let result = self.level(&level_photo, start, at, &mut tally, &outputs, progress)?;
             initial_loss.get_or_insert(result.initial_loss);
             summaries.push(result.summary);
@@ -256,7 +261,8 @@ fn painting_tile(plan: &Plan, styles: &Styles, side: u32, on_gpu: bool) -> Optio
     let (w, h) = styles.images.iter().map(|(s, _)| (s.width, s.height)).max_by_key(|(w, h)| w * h)?;
     let size = ((w as f64 * shrink) as usize, (h as f64 * shrink) as usize);
     let memory = MemoryNeeds { pairs: 0, ..plan.memory.clone() };
-    fit_in_memory(&memory, size, 0, styles, halo, on_gpu).unwrap_or(Some(crate::memory::MIN_TILE))
+    fit_in_memory(&memory, size, 0, styles, halo, on_gpu)
+        .map_or(Some(crate::memory::MIN_TILE), |fit| fit.tile)
 }
 
 #[cfg(test)]

@@ -24,6 +24,8 @@ pub struct LevelPlan {
     /// Tiles of at most this many pixels a side; `None`: the whole image at once.
     pub tile: Option<usize>,
     pub tiles: usize,
+    /// L-BFGS pairs to keep when memory allows fewer than the recipe's history.
+    pub history: Option<usize>,
     /// Pixels the network passes over in one evaluation: the image, or its tiles with their
     /// halos and a third more for the forward-only pass that sums the Grams.
     pub work: usize,
@@ -69,8 +71,9 @@ pub(crate) fn plan_levels(
         .map(|level| {
             let (w, h) = image_io::fit(photo_w as u32, photo_h as u32, level.side);
             let (width, height) = (w as usize, h as usize);
-            let tile = fit_in_memory(needs, (width, height), level.iterations, styles, halo, on_gpu)?;
-            let pairs = needs.pairs.min(level.iterations);
+            let fit = fit_in_memory(needs, (width, height), level.iterations, styles, halo, on_gpu)?;
+            let (tile, history) = (fit.tile, fit.history);
+            let pairs = history.unwrap_or(needs.pairs).min(level.iterations);
             let pixels = (width * height) as u64;
             let (tiles, work, bytes) = match tile {
                 Some(core) => {
@@ -81,7 +84,7 @@ pub(crate) fn plan_levels(
                 }
                 None => (1, width * height, memory::estimate_bytes(pixels, pixels, pairs)),
             };
-            Ok(LevelPlan { width, height, iterations: level.iterations, tile, tiles, work, bytes })
+            Ok(LevelPlan { width, height, iterations: level.iterations, tile, tiles, history, work, bytes })
         })
         .collect()
 }
