@@ -179,28 +179,20 @@ pub(crate) fn fit_in_memory(
     halo: usize,
     on_gpu: bool,
 ) -> Result<Fit> {
-    let planned = fit_by_budget(needs, (width, height), iterations, styles, halo, on_gpu)?;
-    let tile = match (needs.tile, planned.tile) {
-        (Some(asked), Some(needed)) => Some(asked.min(needed)),
-        (asked, needed) => asked.or(needed),
+    // `--tile-size` asks for tiles of at most its size wherever the image is larger.
+    let with_asked_tile = |planned: Fit| {
+        let tile = match (needs.tile, planned.tile) {
+            (Some(asked), Some(needed)) => Some(asked.min(needed)),
+            (asked, needed) => asked.or(needed),
+        };
+        Fit { tile: tile.filter(|&core| width.max(height) > core), ..planned }
     };
-    Ok(Fit { tile: tile.filter(|&core| width.max(height) > core), ..planned })
-}
-
-fn fit_by_budget(
-    needs: &MemoryNeeds,
-    (width, height): (usize, usize),
-    iterations: usize,
-    styles: &Styles,
-    halo: usize,
-    on_gpu: bool,
-) -> Result<Fit> {
     let budget = if on_gpu {
         needs.max.map(|bytes| (bytes as f64, "allowed by --max-memory".to_string()))
     } else {
         memory::budget(needs.max)
     };
-    let Some((budget, limit)) = budget else { return Ok(Fit { tile: None, history: None }) };
+    let Some((budget, limit)) = budget else { return Ok(with_asked_tile(Fit { tile: None, history: None })) };
     // L-BFGS keeps a pair per iteration until its history is full.
     let wanted_pairs = needs.pairs.min(iterations);
     let shrink = (width.max(height) as f64 / needs.side.max(1) as f64).min(1.0);
@@ -208,10 +200,20 @@ fn fit_by_budget(
     let style_pixels = (style_pixels * shrink * shrink) as u64;
     for pairs in (1..=wanted_pairs.max(1)).rev() {
         if let Some(tile) = memory::fit_level((width, height), style_pixels, pairs, halo, budget) {
-            return Ok(Fit { tile, history: (pairs < wanted_pairs).then_some(pairs) });
+            return Ok(with_asked_tile(Fit { tile, history: (pairs < wanted_pairs).then_some(pairs) }));
         }
     }
-    let pairs = wanted_pairs.min(1);
+    Err(refusal(needs, (width, height), wanted_pairs.min(1), styles, (budget, &limit)))
+}
+
+/// Why a level of `width`×`height` cannot run in `budget` bytes, naming a `--size` that could.
+fn refusal(
+    needs: &MemoryNeeds,
+    (width, height): (usize, usize),
+    pairs: usize,
+    styles: &Styles,
+    (budget, limit): (f64, &str),
+) -> anyhow::Error {
     let gib = |b: f64| b / (1u64 << 30) as f64;
     let needed = memory::tiled_estimate_bytes((width * height) as u64, 0, pairs);
     // The painting follows --size: at a given longer side, the squarer of the two images has
@@ -222,20 +224,20 @@ fn fit_by_budget(
     });
     let fits = memory::largest_side(squarest.0 as u32, squarest.1 as u32, pairs, budget);
     if fits < memory::MIN_TILE as u32 {
-        return Err(usage!(
+        return usage!(
             "{}: nst needs about {:.1} GiB for VGG19 and its smallest tiles, but {:.1} GiB is {limit}",
             needs.size,
             gib(memory::tiled_estimate_bytes(0, memory::smallest_tile_pixels(), pairs)),
             gib(budget)
-        ));
+        );
     }
-    Err(usage!(
+    usage!(
         "{}: a {width}×{height} run needs more than {:.1} GiB of memory even in tiles, but {:.1} GiB \
          is {limit}; --size {fits} or less would fit (with --style-size no larger)",
         needs.size,
         gib(needed),
         gib(budget)
-    ))
+    )
 }
 
 #[cfg(test)]

@@ -8,7 +8,7 @@ use burn::tensor::Tensor;
 
 use crate::image_io::{self, to_tensor};
 use crate::layers::VGG19;
-use crate::loss::StyleGrams;
+use crate::loss::{GramSum, StyleGrams};
 use crate::model::Vgg19;
 use crate::model::tiles::{self, TileGrid};
 use crate::recipe::LossSpec;
@@ -75,7 +75,7 @@ pub fn readout(
     let mut photo_cores = Vec::with_capacity(grid.tiles.len());
     content_grid.for_each(model, &photo, &content_indices, |_, acts| photo_cores.push(acts));
     let mut content = vec![(0.0, 0.0); content_indices.len()];
-    let mut gram_sums: Vec<Option<(Tensor<2>, usize)>> = vec![None; indices.len()];
+    let mut gram_sums: Vec<GramSum> = indices.iter().map(|_| GramSum::default()).collect();
     // Where each content layer sits among `indices` (of which the content layers are a part).
     let content_at: Vec<usize> =
         content_indices.iter().filter_map(|layer| indices.iter().position(|i| i == layer)).collect();
@@ -94,16 +94,9 @@ pub fn readout(
             }
         }
         for ((&layer, act), sum) in indices.iter().zip(acts).zip(gram_sums.iter_mut()) {
-            if grams.of_layer(layer).is_none() {
-                continue;
+            if grams.of_layer(layer).is_some() {
+                sum.add(act);
             }
-            let [_, c, h, w] = act.dims();
-            let f = act.reshape([c, h * w]);
-            let product = f.clone().matmul(f.transpose());
-            *sum = Some(match sum.take() {
-                Some((total, n)) => (total.add(product), n + h * w),
-                None => (product, h * w),
-            });
         }
     });
     if let Some(e) = failure {
@@ -114,8 +107,7 @@ pub fn readout(
         readout.content.push(LayerError { layer, relative: difference / norm.max(f64::MIN_POSITIVE) });
     }
     for (&layer, sum) in indices.iter().zip(gram_sums) {
-        if let (Some(target), Some((total, n))) = (grams.of_layer(layer), sum) {
-            let g = total.div_scalar(n.max(1) as f32);
+        if let (Some(target), Some((g, _))) = (grams.of_layer(layer), sum.finish()) {
             readout.style.push(LayerError { layer, relative: relative(g, target.clone())? });
         }
     }

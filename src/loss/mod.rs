@@ -12,7 +12,7 @@ use anyhow::{Result, anyhow};
 use burn::tensor::Tensor;
 
 pub use content::content_loss;
-pub use style::{gram, gram_loss, style_loss};
+pub use style::{GramSum, gram, gram_loss, style_loss};
 pub use variation::variation_loss;
 
 use crate::model::Vgg19;
@@ -52,21 +52,15 @@ impl StyleGrams {
                 Some(side) if h.max(w) > side => TileGrid::new(h, w, &wanted, side),
                 _ => TileGrid::whole(h, w, &wanted),
             };
-            let mut sums: Vec<Option<(Tensor<2>, usize)>> = vec![None; wanted.len()];
+            let mut sums: Vec<GramSum> = wanted.iter().map(|_| GramSum::default()).collect();
             grid.for_each(model, style, &wanted, |_, acts| {
                 for (sum, act) in sums.iter_mut().zip(acts) {
-                    let [_, c, h, w] = act.dims();
-                    let f = act.reshape([c, h * w]);
-                    let product = f.clone().matmul(f.transpose());
-                    *sum = Some(match sum.take() {
-                        Some((total, n)) => (total.add(product), n + h * w),
-                        None => (product, h * w),
-                    });
+                    sum.add(act);
                 }
             });
             for (position, (&index, sum)) in wanted.iter().zip(sums).enumerate() {
-                let Some((total, n)) = sum else { continue };
-                let g = total.div_scalar(n.max(1) as f32).mul_scalar(*blend as f32);
+                let Some((g, _)) = sum.finish() else { continue };
+                let g = g.mul_scalar(*blend as f32);
                 match grams.get_mut(position) {
                     Some((_, sum)) => *sum = sum.clone().add(g),
                     None => grams.push((index, g)),

@@ -11,7 +11,7 @@
 use anyhow::{Result, anyhow};
 use burn::tensor::Tensor;
 
-use super::{LossTerms, Objective, gram_loss, variation_loss};
+use super::{GramSum, LossTerms, Objective, gram_loss, variation_loss};
 use crate::model::tiles::{Tile, TileGrid};
 use crate::recipe::Reduction;
 
@@ -93,36 +93,28 @@ impl Objective {
     /// Pass 1: the weighted style term of the whole image, and per target layer the term's
     /// derivative by the layer's Gram (None for layers without a style weight).
     fn style_value_and_slopes(&self, image: &Tensor<4>) -> Result<(f64, Vec<Option<Tensor<2>>>)> {
-        let mut sums: Vec<Option<Tensor<2>>> = vec![None; self.targets.len()];
-        let mut positions = vec![0usize; self.targets.len()];
+        let mut slopes = vec![None; self.targets.len()];
         let deepest_style = self.targets.iter().rposition(|t| t.style_gram.is_some());
-        let Some(deepest_style) = deepest_style else { return Ok((0.0, sums)) };
+        let Some(deepest_style) = deepest_style else { return Ok((0.0, slopes)) };
         let wanted = &self.wanted[..=deepest_style];
+        let mut sums: Vec<GramSum> = wanted.iter().map(|_| GramSum::default()).collect();
         self.grid.for_each(&self.model, image, wanted, |_, acts| {
-            for (k, act) in
-                acts.into_iter().enumerate().filter(|(k, _)| self.targets[*k].style_gram.is_some())
-            {
-                let [_, c, h, w] = act.dims();
-                positions[k] += h * w;
-                let f = act.reshape([c, h * w]);
-                let product = f.clone().matmul(f.transpose());
-                sums[k] = Some(match sums[k].take() {
-                    Some(sum) => sum.add(product),
-                    None => product,
-                });
+            for ((target, act), sum) in self.targets.iter().zip(acts).zip(sums.iter_mut()) {
+                if target.style_gram.is_some() {
+                    sum.add(act);
+                }
             }
         });
         let mut style = 0.0;
-        let mut slopes = vec![None; self.targets.len()];
-        for (k, target) in self.targets.iter().enumerate() {
-            let (Some(sum), Some(a)) = (sums[k].take(), &target.style_gram) else { continue };
-            let g = sum.div_scalar(positions[k].max(1) as f32).autodiff().require_grad();
+        for ((k, target), sum) in self.targets.iter().enumerate().zip(sums) {
+            let (Some((g, positions)), Some(a)) = (sum.finish(), &target.style_gram) else { continue };
+            let g = g.autodiff().require_grad();
             let weight = (target.layer.style * self.spec.style_weight) as f32;
             let term = gram_loss(g.clone(), a.clone(), self.spec.style_normalization).mul_scalar(weight);
             let grads = term.clone().backward();
             let slope = g.grad(&grads).ok_or_else(|| anyhow!("no gradient reached a Gram matrix"))?;
             style += scalar(term.without_autodiff())?;
-            slopes[k] = Some(slope.div_scalar(positions[k].max(1) as f32));
+            slopes[k] = Some(slope.div_scalar(positions.max(1) as f32));
         }
         Ok((style, slopes))
     }
