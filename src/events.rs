@@ -130,6 +130,8 @@ pub struct Level {
     pub seconds: f64,
     /// iteration_limit, settled, stalled, converged or line_search_failed.
     pub stop: &'static str,
+    /// 1 for the whole image at once, else how many tiles (see "Large prints").
+    pub tiles: usize,
 }
 
 impl From<&LevelSummary> for Level {
@@ -141,6 +143,7 @@ impl From<&LevelSummary> for Level {
             evaluations: l.evaluations,
             seconds: l.seconds,
             stop: l.stop.name(),
+            tiles: l.tiles,
         }
     }
 }

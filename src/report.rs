@@ -40,6 +40,8 @@ pub struct LevelSummary {
     pub evaluations: usize,
     pub seconds: f64,
     pub stop: Stop,
+    /// Tiles each evaluation ran the network over: 1 for the whole image.
+    pub tiles: usize,
 }
 
 /// Receives what a run is doing; the binary draws it with indicatif.

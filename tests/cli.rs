@@ -485,9 +485,14 @@ fn tiles_paint_what_the_whole_image_paints() {
     let t = TestDir::new();
     let small = ["--size", "64", "-n", "4", "--scales", "1", "--progress", "none"];
     t.run_cat(&[&small[..], &["-o", "whole.png"]].concat()).assert_ok();
-    let tiled = t.run_cat(&[&small[..], &["-o", "tiled.png", "--tile-size", "16"]].concat());
+    let tiled =
+        t.run_cat(&[&small[..], &["-o", "tiled.png", "--tile-size", "16", "--log", "log.json"]].concat());
     tiled.assert_ok();
     assert!(tiled.stderr().contains("tiles of up to 16 px a side"), "{}", tiled.stderr());
+    let log: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(t.path("log.json")).unwrap()).unwrap();
+    let tiles = log["summary"]["levels"][0]["tiles"].as_u64().unwrap_or(0);
+    assert!(tiles >= 6, "the log says {tiles} tiles");
     let pixels = |name: &str| image::open(t.path(name)).unwrap().to_rgb8().into_raw();
     let (whole, tiled) = (pixels("whole.png"), pixels("tiled.png"));
     let largest = whole.iter().zip(&tiled).map(|(a, b)| a.abs_diff(*b)).max().unwrap();

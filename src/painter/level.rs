@@ -124,6 +124,7 @@ impl Painter {
             evaluations,
             seconds,
             stop,
+            tiles: objective.tile_count(),
         };
         Ok(LevelResult {
             summary,
