@@ -149,6 +149,10 @@ impl Objective {
                 surrogate = surrogate.add(slope.clone().matmul(f.clone()).mul(f).sum());
             }
         }
+        if !surrogate.is_tracked() {
+            // No layer reads this tile (a recipe without content or style layers): no gradient.
+            return Ok((0.0, pixels.without_autodiff().zeros_like()));
+        }
         let grads = surrogate.backward();
         let gradient = pixels.grad(&grads).ok_or_else(|| anyhow!("no gradient reached the tile"))?;
         Ok((scalar(content_value.without_autodiff())?, gradient))
