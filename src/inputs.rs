@@ -166,11 +166,10 @@ pub(crate) struct Fit {
     pub history: Option<usize>,
 }
 
-/// How a level of `width`×`height` fits in the memory the run may use: `Ok(None)` whole,
-/// `Ok(Some(core))` in tiles of at most `core` pixels a side with `halo` around each, keeping
-/// fewer L-BFGS pairs if that is what makes it fit; refused (naming a `--size` that would fit)
-/// when not even the smallest tiles with one pair do. `on_gpu`: only `--max-memory` bounds a
-/// GPU run (the estimates are the CPU's).
+/// How a level of `width`×`height` fits in the memory the run may use: whole, or in tiles of
+/// at most some core a side with `halo` around each, keeping fewer L-BFGS pairs if that is
+/// what makes it fit; refused (naming a `--size` that would fit) when not even the smallest
+/// tiles with one pair do. `on_gpu`: see [`memory::budget_for`].
 pub(crate) fn fit_in_memory(
     needs: &MemoryNeeds,
     (width, height): (usize, usize),
@@ -187,12 +186,9 @@ pub(crate) fn fit_in_memory(
         };
         Fit { tile: tile.filter(|&core| width.max(height) > core), ..planned }
     };
-    let budget = if on_gpu {
-        needs.max.map(|bytes| (bytes as f64, "allowed by --max-memory".to_string()))
-    } else {
-        memory::budget(needs.max)
+    let Some((budget, limit)) = memory::budget_for(needs.max, on_gpu) else {
+        return Ok(with_asked_tile(Fit { tile: None, history: None }));
     };
-    let Some((budget, limit)) = budget else { return Ok(with_asked_tile(Fit { tile: None, history: None })) };
     // L-BFGS keeps a pair per iteration until its history is full.
     let wanted_pairs = needs.pairs.min(iterations);
     let shrink = (width.max(height) as f64 / needs.side.max(1) as f64).min(1.0);

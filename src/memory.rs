@@ -96,6 +96,12 @@ pub fn budget(max: Option<u64>) -> Option<(f64, String)> {
     [asked, system].into_iter().flatten().reduce(|a, b| if b.0 < a.0 { b } else { a })
 }
 
+/// [`budget`] for a run on the CPU; on a GPU only `max` bounds it (nst does not know the
+/// adapter's memory, and the estimates are the CPU's).
+pub fn budget_for(max: Option<u64>, on_gpu: bool) -> Option<(f64, String)> {
+    if on_gpu { max.map(|bytes| (bytes as f64, "allowed by --max-memory".to_string())) } else { budget(max) }
+}
+
 /// The largest longer side (for this aspect ratio) whose tiled estimate (smallest tiles, with
 /// `history` pairs) stays under `budget` bytes.
 pub fn largest_side(width: u32, height: u32, history: usize, budget: f64) -> u32 {

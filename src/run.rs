@@ -81,19 +81,11 @@ pub fn run(args: RunArgs) -> Result<()> {
 /// pixel of work, just measured).
 fn print_plan(levels: &[nst::painter::plan::LevelPlan], pace: f64, max_memory: Option<u64>, on_gpu: bool) {
     let gib = |bytes: f64| bytes / (1u64 << 30) as f64;
-    let budget = if on_gpu { None } else { nst::memory::budget(max_memory) };
-    if let Some((bytes, limit)) = budget {
+    if let Some((bytes, limit)) = nst::memory::budget_for(max_memory, on_gpu) {
         eprintln!("nst: memory: {:.1} GiB {limit}", gib(bytes));
     }
     for (number, level) in levels.iter().enumerate() {
-        let how = match level.tile {
-            Some(core) => format!("{} tiles of up to {core} px a side", level.tiles),
-            None => "whole".to_string(),
-        };
-        let how = match level.history {
-            Some(pairs) => format!("{how}, L-BFGS history {pairs}"),
-            None => how,
-        };
+        let how = level.how().unwrap_or_else(|| "whole".to_string());
         eprintln!(
             "nst: level {} of {}: {}×{}, {} iterations, {how}, about {:.1} GiB, {}",
             number + 1,

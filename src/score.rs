@@ -10,7 +10,7 @@ use crate::image_io::{self, to_tensor};
 use crate::layers::VGG19;
 use crate::loss::{GramSum, StyleGrams};
 use crate::model::Vgg19;
-use crate::model::tiles::{self, TileGrid};
+use crate::model::tiles::TileGrid;
 use crate::recipe::LossSpec;
 
 /// One layer's relative error.
@@ -65,15 +65,10 @@ pub fn readout(
 ) -> Result<Readout> {
     let indices = spec.indices();
     let [_, _, h, w] = image.dims();
-    let grid = match tile {
-        Some(side) if h.max(w) > side => TileGrid::new(h, w, &indices, side),
-        _ => TileGrid::whole(h, w, &indices),
-    };
+    let grid = TileGrid::cut(h, w, &indices, tile);
     let content_indices = spec.content_indices();
-    let content_grid =
-        TileGrid { strides: content_indices.iter().map(|&i| tiles::stride(i)).collect(), ..grid.clone() };
     let mut photo_cores = Vec::with_capacity(grid.tiles.len());
-    content_grid.for_each(model, &photo, &content_indices, |_, acts| photo_cores.push(acts));
+    grid.for_each(model, &photo, &content_indices, |_, acts| photo_cores.push(acts));
     let mut content = vec![(0.0, 0.0); content_indices.len()];
     let mut gram_sums: Vec<GramSum> = indices.iter().map(|_| GramSum::default()).collect();
     // Where each content layer sits among `indices` (of which the content layers are a part).

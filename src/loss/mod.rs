@@ -48,10 +48,7 @@ impl StyleGrams {
         let mut grams: Vec<(usize, Tensor<2>)> = Vec::with_capacity(wanted.len());
         for (style, blend) in styles {
             let [_, _, h, w] = style.dims();
-            let grid = match tile {
-                Some(side) if h.max(w) > side => TileGrid::new(h, w, &wanted, side),
-                _ => TileGrid::whole(h, w, &wanted),
-            };
+            let grid = TileGrid::cut(h, w, &wanted, tile);
             let mut sums: Vec<GramSum> = wanted.iter().map(|_| GramSum::default()).collect();
             grid.for_each(model, style, &wanted, |_, acts| {
                 for (sum, act) in sums.iter_mut().zip(acts) {
@@ -131,7 +128,7 @@ impl Objective {
             pending_photo: Some(content),
             evaluations: 0,
             recent: VecDeque::new(),
-            grid: TileGrid::whole(shape[2], shape[3], &spec.indices()),
+            grid: TileGrid::whole(shape[2], shape[3]),
             tiled_content: None,
         }
     }
@@ -140,9 +137,7 @@ impl Objective {
     /// larger than that: the same loss and gradient, in memory bounded by the tile.
     pub fn tiled(mut self, core_side: usize) -> Self {
         let [_, _, h, w] = self.shape;
-        if h.max(w) > core_side {
-            self.grid = TileGrid::new(h, w, &self.wanted, core_side);
-        }
+        self.grid = TileGrid::cut(h, w, &self.wanted, Some(core_side));
         self
     }
 

@@ -1,4 +1,4 @@
-//! The objective evaluated tile by tile ([`TileGrid`]), for images whose activations do not fit
+//! The objective evaluated tile by tile ([`crate::model::tiles::TileGrid`]), for images whose activations do not fit
 //! in memory at once. Exact up to float rounding, in two passes over the tiles:
 //! 1. forward only: each style layer's Gram matrix summed over the tiles' cores gives the whole
 //!    image's Gram, hence the style term's value and its derivative D = ∂L/∂G;
@@ -12,7 +12,7 @@ use anyhow::{Result, anyhow};
 use burn::tensor::Tensor;
 
 use super::{GramSum, LossTerms, Objective, gram_loss, variation_loss};
-use crate::model::tiles::{Tile, TileGrid};
+use crate::model::tiles::{Tile, stride};
 use crate::recipe::Reduction;
 
 /// The photo's content-layer activations over each tile's core, and each content layer's
@@ -24,7 +24,8 @@ pub(super) struct TiledContent {
 }
 
 impl TiledContent {
-    fn new(objective: &Objective, grid: &TileGrid, photo: &Tensor<4>) -> Result<Self> {
+    fn new(objective: &Objective, photo: &Tensor<4>) -> Result<Self> {
+        let grid = &objective.grid;
         let mut cores = Vec::with_capacity(grid.tiles.len());
         let mut sums = vec![0.0f64; objective.targets.len()];
         let mut elements = vec![0usize; objective.targets.len()];
@@ -63,7 +64,7 @@ impl Objective {
     pub(super) fn evaluate_tiled(&mut self, x: &Tensor<1>) -> Result<(LossTerms, Tensor<1>)> {
         let image = x.clone().reshape(self.shape);
         if let Some(photo) = self.pending_photo.take() {
-            self.tiled_content = Some(TiledContent::new(self, &self.grid, &photo)?);
+            self.tiled_content = Some(TiledContent::new(self, &photo)?);
         }
         let (style, slopes) = self.style_value_and_slopes(&image)?;
         let mut content = 0.0;
@@ -135,8 +136,8 @@ impl Objective {
         let size = (self.grid.height, self.grid.width);
         let mut surrogate = Tensor::<1>::zeros([1], &image.device()).autodiff();
         let mut content_value = Tensor::<1>::zeros([1], &image.device()).autodiff();
-        for (k, (act, &stride)) in acts.into_iter().zip(&self.grid.strides).enumerate() {
-            let core = tile.core_of(act, stride, size);
+        for (k, (act, &index)) in acts.into_iter().zip(&self.wanted).enumerate() {
+            let core = tile.core_of(act, stride(index), size);
             if let Some(p) = &content.cores[t][k] {
                 let weight = (self.targets[k].layer.content * content.scales[k]) as f32;
                 let term = core.clone().sub(p.clone()).square().sum().mul_scalar(weight);

@@ -46,21 +46,27 @@ impl Tile {
     }
 }
 
-/// How the image is cut, for the layers `wanted`.
+/// How the image is cut. Its halos suit the layers it was made for, or any shallower ones.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TileGrid {
     pub height: usize,
     pub width: usize,
     pub tiles: Vec<Tile>,
-    /// Each wanted layer's stride (2 to the number of pools before it), in `wanted`'s order.
-    pub strides: Vec<usize>,
 }
 
 impl TileGrid {
     /// One tile holding the whole image: the untiled evaluation.
-    pub fn whole(height: usize, width: usize, wanted: &[usize]) -> Self {
+    pub fn whole(height: usize, width: usize) -> Self {
         let tile = Tile { rows: 0..height, cols: 0..width, core_rows: 0..height, core_cols: 0..width };
-        TileGrid { height, width, tiles: vec![tile], strides: wanted.iter().map(|&i| stride(i)).collect() }
+        TileGrid { height, width, tiles: vec![tile] }
+    }
+
+    /// [`TileGrid::new`] when `tile` is given and the image is larger than it, else whole.
+    pub fn cut(height: usize, width: usize, wanted: &[usize], tile: Option<usize>) -> Self {
+        match tile {
+            Some(side) if height.max(width) > side => TileGrid::new(height, width, wanted, side),
+            _ => TileGrid::whole(height, width),
+        }
     }
 
     /// Cores of at most `core_side` a side (rounded down to the deepest layer's stride, at least
@@ -92,7 +98,7 @@ impl TileGrid {
             .flat_map(|r| col_cuts.iter().map(move |c| (r.clone(), c.clone())))
             .map(|(r, c)| Tile { rows: grow(&r, height), cols: grow(&c, width), core_rows: r, core_cols: c })
             .collect();
-        TileGrid { height, width, tiles, strides: wanted.iter().map(|&i| stride(i)).collect() }
+        TileGrid { height, width, tiles }
     }
 
     pub fn is_whole(&self) -> bool {
@@ -105,7 +111,7 @@ impl TileGrid {
     }
 
     /// Run the network over each tile of `image` (`[1, 3, H, W]`), handing over the tile and
-    /// the activations of `wanted` (those the grid was made for) cut to its core.
+    /// the activations of `wanted` (those the grid was made for, or shallower) cut to its core.
     pub fn for_each(
         &self,
         model: &Vgg19,
@@ -119,8 +125,8 @@ impl TileGrid {
             let cores = model
                 .forward(pixels, wanted)
                 .into_iter()
-                .zip(&self.strides)
-                .map(|(act, &stride)| tile.core_of(act, stride, image_size))
+                .zip(wanted)
+                .map(|(act, &index)| tile.core_of(act, stride(index), image_size))
                 .collect();
             visit(tile, cores);
         }

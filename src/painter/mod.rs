@@ -129,14 +129,10 @@ impl Painter {
         for (number, (level, plan)) in levels.iter().zip(&plans).enumerate() {
             let (w, h) = (plan.width, plan.height);
             let level_photo = photo.resized(w, h);
-            let tiled = plan.tile.map(|core| format!(", in {} tiles of up to {core} px a side", plan.tiles));
-            let history = plan.history.map(|pairs| format!(", L-BFGS history {pairs} (memory)"));
-            let tiled = match (tiled, history) {
-                (Some(t), Some(h)) => Some(t + &h),
-                (t, h) => t.or(h),
-            };
-            if levels.len() > 1 || tiled.is_some() {
-                let (n, iterations, tiled) = (levels.len(), level.iterations, tiled.unwrap_or_default());
+            let how = plan.how();
+            if levels.len() > 1 || how.is_some() {
+                let (n, iterations) = (levels.len(), level.iterations);
+                let tiled = how.map(|how| format!(", {how}")).unwrap_or_default();
                 progress
                     .notice(&format!("level {} of {n}: {w}×{h}, {iterations} iterations{tiled}", number + 1));
             }

@@ -38,6 +38,15 @@ pub struct LevelPlan {
 const EVALUATIONS_PER_ITERATION: f64 = 1.1;
 
 impl LevelPlan {
+    /// What memory made of the level, for notices: `in 16 tiles of up to 1024 px a side`,
+    /// `L-BFGS history 2 (memory)`, both, or `None` for a whole level with its full history.
+    pub fn how(&self) -> Option<String> {
+        let tiles = self.tile.map(|core| format!("in {} tiles of up to {core} px a side", self.tiles));
+        let history = self.history.map(|pairs| format!("L-BFGS history {pairs} (memory)"));
+        let parts: Vec<String> = tiles.into_iter().chain(history).collect();
+        (!parts.is_empty()).then(|| parts.join(", "))
+    }
+
     /// Estimated seconds for this level at `seconds_per_pixel` per pixel of work: its
     /// evaluations, and a forward pass (a third of an evaluation) for the painting's Grams.
     pub fn seconds(&self, seconds_per_pixel: f64) -> f64 {

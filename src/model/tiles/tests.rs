@@ -20,7 +20,7 @@ fn cores_partition_every_layer_and_start_on_the_deepest_stride() {
     for (h, w) in [(100, 70), (64, 64), (33, 200), (47, 16)] {
         for core in [16, 32, 48, 1000] {
             let grid = TileGrid::new(h, w, &wanted, core);
-            for &s in &grid.strides {
+            for s in wanted.map(stride) {
                 let (fh, fw) = (h / s, w / s);
                 let mut owners = vec![0u8; fh * fw];
                 for tile in &grid.tiles {
