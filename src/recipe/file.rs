@@ -156,7 +156,8 @@ pub struct RecipeFile {
     pub style_normalization: StyleNormalization,
     /// Default "max".
     pub pooling: Pooling,
-    /// Iterations at the coarsest level (half as many at each finer one). Default 80.
+    /// Iterations at the coarsest level (half as many at each finer one, ¾ of the level before
+    /// at the finest of several). Default 80.
     pub iterations: usize,
     /// L-BFGS history (pairs of vectors the size of the image). Default 10.
     pub history_size: usize,
@@ -186,7 +187,7 @@ pub struct RecipeFile {
     /// (512 px: 128, 256, 512). Default "auto".
     pub scales: Scales,
     /// Iterations at each level, coarsest first. Default: `iterations` at the coarsest, half as
-    /// many at each finer level.
+    /// many at each finer level, ¾ of the level before at the finest of several.
     pub level_iterations: Vec<usize>,
     /// "lbfgs" or "adam" (`--optimizer`). Default "lbfgs".
     pub optimizer: OptimizerKind,
