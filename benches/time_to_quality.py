@@ -166,7 +166,8 @@ def plot(results, path):
 
 
 def pictures(results, path, height=200):
-    """One row a pair: photo, painting, then the last image of new, pastiche and old (if run)."""
+    """One row a pair: photo, painting, then the last image of new, pastiche and old (a column
+    only for the arms some pair ran)."""
     from PIL import Image, ImageDraw
 
     def tile(image_path, label):
@@ -181,9 +182,11 @@ def pictures(results, path, height=200):
         return im
 
     rows = []
+    columns = [("new", "new default"), ("pastiche", "pastiche, same time"), ("old", "old default")]
+    columns = [(arm, name) for arm, name in columns if any(arm in arms for arms in results.values())]
     for pair, arms in results.items():
         row = [tile(os.path.join(ROOT, p), label) for p, label in zip(PAIRS[pair], ["photo", "painting"])]
-        for arm, name in [("new", "new default"), ("pastiche", "pastiche, same time"), ("old", "old default")]:
+        for arm, name in columns:
             if arm not in arms:
                 row.append(tile(None, f"{name}: not run"))
                 continue

@@ -254,19 +254,25 @@ fn score_reads_any_image_against_photo_and_painting() {
         assert!(error(painting, "style", layer) < 1e-4, "{layer}: {painting}");
         assert!(error(photo, "style", layer) > 1e-3, "{layer}: {photo}");
     }
-    // A run reports the same readout for its result, in its summary and its log.
+    // A run reports the same readout for its result, in its summary and its log. A black and
+    // white checkerboard as the photo: the optimiser pushes some pixels past 0 and 255.
+    let checker =
+        image::RgbImage::from_fn(48, 48, |x, y| image::Rgb([255 * ((x / 12 + y / 12) % 2 == 0) as u8; 3]));
+    checker.save(t.path("checker.png")).unwrap();
     let painted = t.nst(&[
         "run",
         "--device",
         "cpu",
         "-c",
-        "photo.png",
+        "checker.png",
         "-s",
         "painting.png",
         "--size",
         "48",
         "-n",
-        "5",
+        "20",
+        "--style-weight",
+        "100",
         "-o",
         "out.png",
         "--log",
@@ -275,7 +281,18 @@ fn score_reads_any_image_against_photo_and_painting() {
     painted.assert_ok();
     assert!(painted.stderr().contains("relative errors: content relu4_2 "), "{}", painted.stderr());
     let log: serde_json::Value = serde_json::from_slice(&std::fs::read(t.path("out.json")).unwrap()).unwrap();
-    assert_eq!(log["summary"]["readout"]["style"].as_object().unwrap().len(), 5, "{log}");
+    let readout = &log["summary"]["readout"];
+    assert_eq!(readout["style"].as_object().unwrap().len(), 5, "{log}");
+    // ... and it is the readout of the file it wrote, as `nst score` reads it (up to 8-bit
+    // rounding), not of the optimiser's unclamped pixels (relu1_1 was 2.7% off).
+    let scored =
+        t.nst(&["score", "--json", "--device", "cpu", "-c", "checker.png", "-s", "painting.png", "out.png"]);
+    scored.assert_ok();
+    let scored: serde_json::Value = serde_json::from_str(scored.stdout().trim()).unwrap();
+    for (part, layer) in [("content", "relu4_2"), ("style", "relu1_1"), ("style", "relu3_1")] {
+        let (ran, read) = (error(readout, part, layer), error(&scored, part, layer));
+        assert!((ran - read).abs() <= 0.005 * read + 1e-4, "{part} {layer}: run {ran}, score {read}");
+    }
     t.nst(&["score", "--device", "cpu", "-c", "photo.png", "-s", "painting.png", "missing.png"])
         .assert_fails(2, "missing.png");
 }
