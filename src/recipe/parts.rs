@@ -91,7 +91,12 @@ impl Schedule {
     /// the finest of several, which gets ¾ of the level before it: the finest level decides the
     /// picture's detail and its content error, and at 512 px 80/40/30 ended with both errors
     /// lower than 80/40/20 (README, "The schedule").
-    pub fn halving(size: u32, levels: usize, iterations: usize, level_iterations: &[usize]) -> Vec<Level> {
+    pub fn coarse_to_fine(
+        size: u32,
+        levels: usize,
+        iterations: usize,
+        level_iterations: &[usize],
+    ) -> Vec<Level> {
         let halved = |level: usize| (iterations >> level).max(1);
         (0..levels)
             .map(|level| {

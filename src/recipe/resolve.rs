@@ -146,7 +146,7 @@ fn schedule(asked: &RawRecipe) -> Result<Schedule> {
         v.tile_size,
         "must be 0 (tiles only where memory needs them) or ≥ 16",
     )?;
-    let levels = Schedule::halving(v.size, scales, v.iterations, per_level);
+    let levels = Schedule::coarse_to_fine(v.size, scales, v.iterations, per_level);
     Ok(Schedule { size: v.size, levels, save_every: v.save_every, settle: v.settle })
 }
 

@@ -19,7 +19,7 @@ fn default_preset_file_matches_the_built_in_default() {
 #[test]
 fn iterations_halve_and_the_finest_of_several_levels_gets_three_quarters() {
     let levels = |n, iterations, given: &[usize]| -> Vec<usize> {
-        Schedule::halving(1024, n, iterations, given).iter().map(|l| l.iterations).collect()
+        Schedule::coarse_to_fine(1024, n, iterations, given).iter().map(|l| l.iterations).collect()
     };
     assert_eq!(levels(1, 80, &[]), [80], "a single level is the finest and the coarsest");
     assert_eq!(levels(2, 80, &[]), [80, 60]);
