@@ -283,6 +283,18 @@ fn score_reads_any_image_against_photo_and_painting() {
     let log: serde_json::Value = serde_json::from_slice(&std::fs::read(t.path("out.json")).unwrap()).unwrap();
     let readout = &log["summary"]["readout"];
     assert_eq!(readout["style"].as_object().unwrap().len(), 5, "{log}");
+    // The optimiser kept the pixels in 0–255, so the picture saved is the one it optimised: its
+    // own last loss terms are the readout's errors times the weights (style 100, each layer 1).
+    // Unbounded, L-BFGS pushed this checkerboard past 0 and 255 and the style terms were 3e-4 apart.
+    let last = log["iterations"].as_array().unwrap().last().unwrap().clone();
+    let style_errors: f64 = readout["style"].as_object().unwrap().values().map(|v| v.as_f64().unwrap()).sum();
+    let content_error = error(readout, "content", "relu4_2");
+    for (term, optimised, saved) in [
+        ("style", last["style"].as_f64().unwrap(), 100.0 * style_errors),
+        ("content", last["content"].as_f64().unwrap(), content_error),
+    ] {
+        assert!((optimised - saved).abs() <= 1e-4 * saved, "{term}: optimised {optimised}, saved {saved}");
+    }
     // ... and it is the readout of the file it wrote, as `nst score` reads it (up to 8-bit
     // rounding), not of the optimiser's unclamped pixels (relu1_1 was 2.7% off).
     let scored =

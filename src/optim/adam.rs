@@ -4,7 +4,7 @@
 use anyhow::Result;
 use burn::tensor::Tensor;
 
-use super::{DifferentiableFunction, Minimiser, StepOutcome};
+use super::{Bounds, DifferentiableFunction, Minimiser, StepOutcome};
 
 #[derive(Debug, Clone, Copy)]
 pub struct AdamConfig {
@@ -12,11 +12,13 @@ pub struct AdamConfig {
     pub beta1: f64,
     pub beta2: f64,
     pub epsilon: f64,
+    /// Keep x in this box, clamping after each update.
+    pub bounds: Option<Bounds>,
 }
 
 impl Default for AdamConfig {
     fn default() -> Self {
-        AdamConfig { learning_rate: 1.0, beta1: 0.9, beta2: 0.999, epsilon: 1e-8 }
+        AdamConfig { learning_rate: 1.0, beta1: 0.9, beta2: 0.999, epsilon: 1e-8, bounds: None }
     }
 }
 
@@ -35,8 +37,12 @@ pub struct Adam {
 }
 
 impl Adam {
-    /// Start at `x0`, evaluating f there once.
+    /// Start at `x0` (moved into the bounds, if any), evaluating f there once.
     pub fn new(config: AdamConfig, function: &mut dyn DifferentiableFunction, x0: Tensor<1>) -> Result<Self> {
+        let x0 = match config.bounds {
+            Some(bounds) => bounds.project(x0),
+            None => x0,
+        };
         let (f, gradient) = function.value_and_gradient(&x0)?;
         let zeros = x0.zeros_like();
         Ok(Adam {
@@ -66,6 +72,10 @@ impl Minimiser for Adam {
         let v_hat = v.clone().div_scalar(1.0 - c.beta2.powi(t));
         let update = m_hat.div(v_hat.sqrt().add_scalar(c.epsilon)).mul_scalar(c.learning_rate);
         let x = self.x.clone().sub(update);
+        let x = match c.bounds {
+            Some(bounds) => bounds.project(x),
+            None => x,
+        };
         let (f, gradient) = function.value_and_gradient(&x)?;
         self.evaluations += 1;
         if !f.is_finite() {
@@ -124,6 +134,24 @@ mod tests {
             adam.step(&mut Bowl).unwrap();
         }
         assert!(adam.value() < 1e-4, "f = {}", adam.value());
+    }
+
+    #[test]
+    fn bounded_adam_stops_at_the_wall() {
+        // The bowl's bottom (3) is outside [−1, 1]: the nearest point of the box is 1.
+        let device = Device::flex();
+        let x0 = Tensor::<1>::from_floats([0.0, -5.0, 10.0], &device);
+        let bounds = Some(Bounds { low: -1.0, high: 1.0 });
+        let mut adam =
+            Adam::new(AdamConfig { learning_rate: 0.1, bounds, ..Default::default() }, &mut Bowl, x0)
+                .unwrap();
+        for _ in 0..200 {
+            adam.step(&mut Bowl).unwrap();
+            let x: Vec<f32> = adam.x().clone().into_data().try_to_vec().unwrap();
+            assert!(x.iter().all(|v| (-1.0..=1.0).contains(v)), "left the box: {x:?}");
+        }
+        let x: Vec<f32> = adam.x().clone().into_data().try_to_vec().unwrap();
+        assert!(x.iter().all(|v| (v - 1.0).abs() < 1e-6), "{x:?}");
     }
 
     #[test]

@@ -7,7 +7,7 @@ use anyhow::Result;
 use burn::tensor::Tensor;
 
 use super::line_search::{Point, WolfeParams, strong_wolfe};
-use super::{DifferentiableFunction, Minimiser, dot, max_abs};
+use super::{Bounds, DifferentiableFunction, Minimiser, dot, max_abs};
 
 #[derive(Debug, Clone, Copy)]
 pub struct LbfgsConfig {
@@ -16,11 +16,19 @@ pub struct LbfgsConfig {
     pub line_search: WolfeParams,
     /// Converged when max |∇f| falls below this.
     pub gradient_tolerance: f64,
+    /// Keep x in this box: the line search moves along the direction and clamps (a projected
+    /// search), so every point evaluated, and the result, lies inside.
+    pub bounds: Option<Bounds>,
 }
 
 impl Default for LbfgsConfig {
     fn default() -> Self {
-        LbfgsConfig { history_size: 10, line_search: WolfeParams::default(), gradient_tolerance: 1e-10 }
+        LbfgsConfig {
+            history_size: 10,
+            line_search: WolfeParams::default(),
+            gradient_tolerance: 1e-10,
+            bounds: None,
+        }
     }
 }
 
@@ -50,12 +58,16 @@ pub struct Lbfgs {
 }
 
 impl Lbfgs {
-    /// Start at `x0`, evaluating f there once.
+    /// Start at `x0` (moved into the bounds, if any), evaluating f there once.
     pub fn new(
         config: LbfgsConfig,
         function: &mut dyn DifferentiableFunction,
         x0: Tensor<1>,
     ) -> Result<Self> {
+        let x0 = match config.bounds {
+            Some(bounds) => bounds.project(x0),
+            None => x0,
+        };
         let (f, gradient) = function.value_and_gradient(&x0)?;
         Ok(Lbfgs {
             config,
@@ -76,14 +88,18 @@ impl Lbfgs {
         if max_abs(&self.gradient)? <= self.config.gradient_tolerance {
             return Ok(StepOutcome::Converged);
         }
-        let mut direction = self.direction()?;
+        let mut direction = self.free(self.direction()?);
         let mut slope = dot(&self.gradient, &direction)?;
         // NaN counts as "not a descent direction" too.
         if slope.is_nan() || slope >= 0.0 {
             // Not a descent direction (history gone bad): restart from steepest descent.
             self.history.clear();
-            direction = self.gradient.clone().neg();
+            direction = self.free(self.gradient.clone().neg());
             slope = dot(&self.gradient, &direction)?;
+            if slope == 0.0 {
+                // Every coordinate the gradient would move sits on a bound: a constrained minimiser.
+                return Ok(StepOutcome::Converged);
+            }
         }
         let t0 = if self.history.is_empty() {
             // No curvature known yet: move the pixel that changes most by one grey level. (The
@@ -95,9 +111,9 @@ impl Lbfgs {
         };
         let start = Point { t: 0.0, f: self.f, gradient: self.gradient.clone(), slope, evaluation: 0 };
         let x = self.x.clone();
+        let bounds = self.config.bounds;
         let mut phi = |t: f64| -> Result<(f64, Tensor<1>, f64)> {
-            let (f, g) =
-                function.value_and_gradient(&x.clone().add(direction.clone().mul_scalar(t as f32)))?;
+            let (f, g) = function.value_and_gradient(&moved(&x, &direction, t, bounds))?;
             let s = dot(&g, &direction)?;
             Ok((f, g, s))
         };
@@ -109,7 +125,17 @@ impl Lbfgs {
         if best.f.is_nan() || best.f >= self.f {
             return Ok(StepOutcome::LineSearchFailed);
         }
-        let s = direction.mul_scalar(best.t as f32);
+        // The new point is the one evaluated: (x + t·d) clamped, not x + s, which rounds.
+        let (s, next) = match bounds {
+            None => {
+                let s = direction.mul_scalar(best.t as f32);
+                (s.clone(), self.x.clone().add(s))
+            }
+            Some(_) => {
+                let next = moved(&self.x, &direction, best.t, bounds);
+                (next.clone().sub(self.x.clone()), next)
+            }
+        };
         let y = best.gradient.clone().sub(self.gradient.clone());
         let ys = dot(&y, &s)?;
         // Keep only pairs with positive curvature, which keeps the inverse Hessian positive.
@@ -118,13 +144,21 @@ impl Lbfgs {
                 self.history.pop_front();
             }
             self.gamma = ys / dot(&y, &y)?;
-            self.history.push_back((s.clone(), y, 1.0 / ys));
+            self.history.push_back((s, y, 1.0 / ys));
         }
-        self.x = self.x.clone().add(s);
+        self.x = next;
         self.accepted = evaluations_before + best.evaluation;
         self.f = best.f;
         self.gradient = best.gradient;
         Ok(StepOutcome::Improved)
+    }
+
+    /// `direction` without the components the bounds stop, if there are bounds.
+    fn free(&self, direction: Tensor<1>) -> Tensor<1> {
+        match self.config.bounds {
+            Some(bounds) => bounds.free_direction(&self.x, direction),
+            None => direction,
+        }
     }
 
     /// −H∇f by the two-loop recursion.
@@ -142,6 +176,15 @@ impl Lbfgs {
             r = r.add(s.clone().mul_scalar((alpha - beta) as f32));
         }
         Ok(r)
+    }
+}
+
+/// x + t·d, clamped into the bounds if there are any.
+fn moved(x: &Tensor<1>, direction: &Tensor<1>, t: f64, bounds: Option<Bounds>) -> Tensor<1> {
+    let point = x.clone().add(direction.clone().mul_scalar(t as f32));
+    match bounds {
+        Some(bounds) => bounds.project(point),
+        None => point,
     }
 }
 
@@ -219,6 +262,34 @@ mod tests {
             assert!((got - want).abs() < 1e-3, "{got} vs {want}");
         }
         assert!(opt.iterations() < 40, "took {} iterations", opt.iterations());
+    }
+
+    #[test]
+    fn bounded_quadratic_reaches_the_minimiser_in_the_box() {
+        // A diagonal quadratic's minimiser within a box is its free minimiser clamped.
+        let device = Device::flex();
+        let diag: Vec<f32> = (1..=12).map(|i| i as f32).collect();
+        let b: Vec<f32> = (0..12).map(|i| (i as f32 * 1.3).sin() * 20.0).collect();
+        let bounds = Bounds { low: -1.0, high: 2.0 };
+        let expected: Vec<f32> = b.iter().zip(&diag).map(|(b, a)| (b / a).clamp(-1.0, 2.0)).collect();
+        assert!(b.iter().zip(&diag).any(|(b, a)| b / a > 2.0) && b.iter().any(|b| *b < -1.0));
+        let mut f = Quadratic {
+            diag: Tensor::from_floats(diag.as_slice(), &device),
+            b: Tensor::from_floats(b.as_slice(), &device),
+        };
+        let config = LbfgsConfig { bounds: Some(bounds), ..LbfgsConfig::default() };
+        let x0 = Tensor::from_floats([5.0; 12], &device); // outside: projected on the way in
+        let mut opt = Lbfgs::new(config, &mut f, x0).unwrap();
+        for _ in 0..100 {
+            let inside = values(opt.x()).iter().all(|v| (-1.0..=2.0).contains(v));
+            assert!(inside, "left the box: {:?}", values(opt.x()));
+            if opt.step(&mut f).unwrap() != StepOutcome::Improved {
+                break;
+            }
+        }
+        for (got, want) in values(opt.x()).iter().zip(&expected) {
+            assert!((got - want).abs() < 1e-3, "{got} vs {want}");
+        }
     }
 
     struct Rosenbrock;

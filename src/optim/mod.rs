@@ -1,6 +1,7 @@
 //! Minimising a differentiable function of one flat tensor. Knows nothing about images or VGG.
 
 pub mod adam;
+pub mod bounds;
 pub mod lbfgs;
 pub mod line_search;
 
@@ -8,6 +9,7 @@ use anyhow::{Result, anyhow};
 use burn::tensor::Tensor;
 
 pub use adam::{Adam, AdamConfig};
+pub use bounds::Bounds;
 pub use lbfgs::{Lbfgs, LbfgsConfig, StepOutcome};
 
 /// A function to minimise, with its gradient.

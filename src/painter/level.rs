@@ -16,7 +16,7 @@ use crate::encode;
 use crate::error::Interrupted;
 use crate::image_io::{Planar, to_tensor};
 use crate::loss::{LossTerms, Objective, StyleGrams};
-use crate::optim::{Adam, AdamConfig, Lbfgs, LbfgsConfig, Minimiser, StallDetector, StepOutcome};
+use crate::optim::{Adam, AdamConfig, Bounds, Lbfgs, LbfgsConfig, Minimiser, StallDetector, StepOutcome};
 use crate::recipe::Optimiser;
 use crate::report::{IterationReport, LevelSummary, Progress, Stop};
 
@@ -157,14 +157,16 @@ impl Painter {
         }
         let pixels = start.data.len();
         let x0 = Tensor::<1>::from_data(TensorData::new(start.data, [pixels]), dev);
+        // The picture is saved clamped to 0–255: optimise the picture that will be saved.
+        let bounds = Some(PIXEL_RANGE);
         let minimiser: Box<dyn Minimiser> = match self.plan.optimiser {
             Optimiser::Lbfgs { history } => {
                 let history = plan.history.unwrap_or(history);
-                let config = LbfgsConfig { history_size: history, ..LbfgsConfig::default() };
+                let config = LbfgsConfig { history_size: history, bounds, ..LbfgsConfig::default() };
                 Box::new(Lbfgs::new(config, &mut objective, x0)?)
             }
             Optimiser::Adam { learning_rate } => {
-                let config = AdamConfig { learning_rate, ..AdamConfig::default() };
+                let config = AdamConfig { learning_rate, bounds, ..AdamConfig::default() };
                 Box::new(Adam::new(config, &mut objective, x0)?)
             }
         };
@@ -192,6 +194,9 @@ impl Painter {
         }
     }
 }
+
+/// Where a pixel's value may go: what an 8-bit picture keeps.
+const PIXEL_RANGE: Bounds = Bounds { low: 0.0, high: 255.0 };
 
 /// Why to stop after a step, if it is time to.
 fn stop_reason(outcome: &StepOutcome, stall: &mut StallDetector, loss: f64) -> Option<Stop> {
