@@ -202,19 +202,13 @@ fn check_stdio(args: &RunArgs, recipe: &Recipe) -> Result<()> {
 /// `nst devices`: each GPU adapter by the number `--device gpu:N` takes, then the CPU.
 pub fn print_devices() {
     let adapters = nst::device::probe_adapters();
-    if adapters.is_empty() {
+    if cfg!(not(feature = "gpu")) {
+        eprintln!("nst: this nst was built for the CPU only (without the `gpu` feature)");
+    } else if adapters.is_empty() {
         eprintln!("nst: no GPU adapter found through Vulkan, Metal or DX12 (is a Vulkan driver installed?)");
     }
     for (n, adapter) in adapters.iter().enumerate() {
-        let info = &adapter.info;
-        println!(
-            "gpu:{n:<3} {} ({:?}, {}; driver {} {})",
-            info.name,
-            info.backend,
-            adapter.kind_name(),
-            info.driver,
-            info.driver_info
-        );
+        println!("gpu:{n:<3} {}", adapter.listing());
     }
     println!("cpu     {}", nst::device::ComputeDevice::cpu().description);
 }

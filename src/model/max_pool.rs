@@ -8,6 +8,8 @@
 //!
 //! Other backends (wgpu) keep burn's pooling: the default methods below.
 
+#[cfg(feature = "gpu")]
+use burn::backend::Cube;
 use burn::backend::autodiff::checkpoint::base::Checkpointer;
 use burn::backend::autodiff::checkpoint::strategy::CheckpointStrategy;
 use burn::backend::autodiff::grads::Gradients;
@@ -15,15 +17,13 @@ use burn::backend::autodiff::ops::{Backward, Ops, OpsKind};
 use burn::backend::flex::FlexTensor;
 use burn::backend::ops::ModuleOps;
 use burn::backend::tensor::FloatTensor;
-use burn::backend::{
-    Autodiff, AutodiffBackend, Backend, Cube, Dispatch, Flex, TensorMetadata, backend_extension,
-};
+use burn::backend::{Autodiff, AutodiffBackend, Backend, Dispatch, Flex, TensorMetadata, backend_extension};
 use burn::tensor::{DType, IntDType, Tensor, TensorData};
 use rayon::prelude::*;
 
 const WINDOW: [usize; 2] = [2, 2];
 
-#[backend_extension(Flex, Cube, Autodiff)]
+#[backend_extension(Flex, Cube: cfg(feature = "gpu"), Autodiff)]
 pub trait MaxPool: Backend {
     /// Max pooling over 2×2 windows with stride 2 (an odd last row or column is dropped).
     fn max_pool2x2(x: FloatTensor<Self>) -> FloatTensor<Self> {
@@ -58,6 +58,7 @@ fn burns_backward<B: Backend>(x: FloatTensor<B>, output_grad: FloatTensor<B>) ->
     .x_grad
 }
 
+#[cfg(feature = "gpu")]
 impl MaxPool for Cube {}
 
 impl MaxPool for Flex {

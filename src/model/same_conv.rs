@@ -12,6 +12,8 @@
 //!
 //! Other backends (wgpu) keep burn's convolution and ReLU: the default methods below.
 
+#[cfg(feature = "gpu")]
+use burn::backend::Cube;
 use burn::backend::autodiff::checkpoint::base::Checkpointer;
 use burn::backend::autodiff::checkpoint::strategy::CheckpointStrategy;
 use burn::backend::autodiff::grads::Gradients;
@@ -19,9 +21,7 @@ use burn::backend::autodiff::ops::{Backward, Ops, OpsKind};
 use burn::backend::flex::FlexTensor;
 use burn::backend::ops::{ActivationOps, ConvOptions, ConvTransposeOptions, ModuleOps};
 use burn::backend::tensor::FloatTensor;
-use burn::backend::{
-    Autodiff, AutodiffBackend, Backend, Cube, Dispatch, Flex, TensorMetadata, backend_extension,
-};
+use burn::backend::{Autodiff, AutodiffBackend, Backend, Dispatch, Flex, TensorMetadata, backend_extension};
 use burn::tensor::{DType, Tensor, TensorData};
 
 use super::winograd::{self, Fused, Kernels, POINTS, Pass, Planes};
@@ -38,7 +38,7 @@ fn transposed_same_padding() -> ConvTransposeOptions<2> {
     ConvTransposeOptions::new([1, 1], [1, 1], [0, 0], [1, 1], 1)
 }
 
-#[backend_extension(Flex, Cube, Autodiff)]
+#[backend_extension(Flex, Cube: cfg(feature = "gpu"), Autodiff)]
 pub trait SameConv: Backend {
     /// `relu(conv2d(x, weight) + bias)` with a 3×3 kernel, stride 1 and one pixel of zero
     /// padding. `winograd` is `weight` already in the Winograd domain, `[outs, 36, ins]`, and
@@ -77,6 +77,7 @@ fn burns_backward<B: Backend>(
     B::conv_transpose2d(before_relu, weight, None, transposed_same_padding())
 }
 
+#[cfg(feature = "gpu")]
 impl SameConv for Cube {}
 
 impl SameConv for Flex {
