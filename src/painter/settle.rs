@@ -52,7 +52,8 @@ mod tests {
 
     fn pixels(values: Vec<f32>) -> Tensor<1> {
         let n = values.len();
-        Tensor::from_data(TensorData::new(values, [n]), &Device::default())
+        // The CPU: burn's default device is the GPU where there is one, which these need not start.
+        Tensor::from_data(TensorData::new(values, [n]), &Device::flex())
     }
 
     fn grey(level: f32) -> Tensor<1> {
