@@ -19,6 +19,9 @@ pub use no_adapters::{Adapter, init_adapter, probe_adapters};
 #[cfg(feature = "gpu")]
 pub use wgpu_adapters::{Adapter, init_adapter, probe_adapters};
 
+/// Said wherever a CPU-only build meets a request for a GPU.
+pub const CPU_ONLY: &str = "this nst was built for the CPU only (without the `gpu` feature)";
+
 /// What the user asked for with `--device` (or the recipe's `device`): `auto`, `gpu`,
 /// `gpu:N` or `cpu`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize, serde::Serialize)]
@@ -94,12 +97,11 @@ pub fn select(choice: DeviceChoice, notice: &mut dyn FnMut(&str)) -> Result<Comp
         return match choice {
             DeviceChoice::Cpu => Ok(ComputeDevice::cpu()),
             DeviceChoice::Auto => {
-                notice("this nst was built for the CPU only (without the `gpu` feature)");
+                notice(CPU_ONLY);
                 Ok(ComputeDevice::cpu())
             }
             DeviceChoice::Gpu | DeviceChoice::GpuNumber(_) => Err(crate::usage!(
-                "--device {}: this nst was built for the CPU only (without the `gpu` feature); \
-                 use --device cpu, or build nst with its default features",
+                "--device {}: {CPU_ONLY}; use --device cpu, or build nst with its default features",
                 String::from(choice)
             )),
         };

@@ -117,12 +117,6 @@ pub fn to_planar(image: &DynamicImage, width: u32, height: u32) -> Planar {
 }
 
 impl Planar {
-    /// The pixels as a file keeps them: clamped to 0–255 (the optimiser does not bound them).
-    pub fn clamped(mut self) -> Planar {
-        self.data.iter_mut().for_each(|v| *v = v.clamp(0.0, 255.0));
-        self
-    }
-
     /// Bilinear resize, for reusing a result as the start at another size; a copy when the
     /// size is already right. (`image` clamps float pixels to 0–1 when resizing, hence the
     /// scaling around it.)

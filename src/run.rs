@@ -203,7 +203,7 @@ fn check_stdio(args: &RunArgs, recipe: &Recipe) -> Result<()> {
 pub fn print_devices() {
     let adapters = nst::device::probe_adapters();
     if cfg!(not(feature = "gpu")) {
-        eprintln!("nst: this nst was built for the CPU only (without the `gpu` feature)");
+        eprintln!("nst: {}", nst::device::CPU_ONLY);
     } else if adapters.is_empty() {
         eprintln!("nst: no GPU adapter found through Vulkan, Metal or DX12 (is a Vulkan driver installed?)");
     }

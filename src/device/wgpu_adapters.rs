@@ -23,7 +23,7 @@ use super::{ComputeDevice, gpu_cache_dir};
 /// A wgpu adapter found by [`probe_adapters`].
 #[derive(Debug, Clone)]
 pub struct Adapter {
-    pub info: wgpu::AdapterInfo,
+    info: wgpu::AdapterInfo,
     /// `DeviceKind` selecting this adapter on its graphics API.
     kind: DeviceKind,
     api: WgpuBackend,
@@ -47,7 +47,7 @@ impl Adapter {
     }
 
     /// "discrete GPU", "integrated GPU", "virtual GPU" or "software".
-    pub fn kind_name(&self) -> &'static str {
+    fn kind_name(&self) -> &'static str {
         match self.info.device_type {
             wgpu::DeviceType::DiscreteGpu => "discrete GPU",
             wgpu::DeviceType::IntegratedGpu => "integrated GPU",

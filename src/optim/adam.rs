@@ -4,7 +4,7 @@
 use anyhow::Result;
 use burn::tensor::Tensor;
 
-use super::{Bounds, DifferentiableFunction, Minimiser, StepOutcome};
+use super::{Bounds, DifferentiableFunction, Minimiser, StepOutcome, within};
 
 #[derive(Debug, Clone, Copy)]
 pub struct AdamConfig {
@@ -39,10 +39,7 @@ pub struct Adam {
 impl Adam {
     /// Start at `x0` (moved into the bounds, if any), evaluating f there once.
     pub fn new(config: AdamConfig, function: &mut dyn DifferentiableFunction, x0: Tensor<1>) -> Result<Self> {
-        let x0 = match config.bounds {
-            Some(bounds) => bounds.project(x0),
-            None => x0,
-        };
+        let x0 = within(config.bounds, x0);
         let (f, gradient) = function.value_and_gradient(&x0)?;
         let zeros = x0.zeros_like();
         Ok(Adam {
@@ -71,11 +68,7 @@ impl Minimiser for Adam {
         let m_hat = m.clone().div_scalar(1.0 - c.beta1.powi(t));
         let v_hat = v.clone().div_scalar(1.0 - c.beta2.powi(t));
         let update = m_hat.div(v_hat.sqrt().add_scalar(c.epsilon)).mul_scalar(c.learning_rate);
-        let x = self.x.clone().sub(update);
-        let x = match c.bounds {
-            Some(bounds) => bounds.project(x),
-            None => x,
-        };
+        let x = within(c.bounds, self.x.clone().sub(update));
         let (f, gradient) = function.value_and_gradient(&x)?;
         self.evaluations += 1;
         if !f.is_finite() {

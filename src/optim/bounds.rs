@@ -25,6 +25,14 @@ impl Bounds {
     }
 }
 
+/// `x` moved into `bounds`, or `x` as it is where there are none.
+pub fn within(bounds: Option<Bounds>, x: Tensor<1>) -> Tensor<1> {
+    match bounds {
+        Some(bounds) => bounds.project(x),
+        None => x,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -7,7 +7,7 @@ use anyhow::Result;
 use burn::tensor::Tensor;
 
 use super::line_search::{Point, WolfeParams, strong_wolfe};
-use super::{Bounds, DifferentiableFunction, Minimiser, dot, max_abs};
+use super::{Bounds, DifferentiableFunction, Minimiser, dot, max_abs, within};
 
 #[derive(Debug, Clone, Copy)]
 pub struct LbfgsConfig {
@@ -64,10 +64,7 @@ impl Lbfgs {
         function: &mut dyn DifferentiableFunction,
         x0: Tensor<1>,
     ) -> Result<Self> {
-        let x0 = match config.bounds {
-            Some(bounds) => bounds.project(x0),
-            None => x0,
-        };
+        let x0 = within(config.bounds, x0);
         let (f, gradient) = function.value_and_gradient(&x0)?;
         Ok(Lbfgs {
             config,
@@ -181,11 +178,7 @@ impl Lbfgs {
 
 /// x + t·d, clamped into the bounds if there are any.
 fn moved(x: &Tensor<1>, direction: &Tensor<1>, t: f64, bounds: Option<Bounds>) -> Tensor<1> {
-    let point = x.clone().add(direction.clone().mul_scalar(t as f32));
-    match bounds {
-        Some(bounds) => bounds.project(point),
-        None => point,
-    }
+    within(bounds, x.clone().add(direction.clone().mul_scalar(t as f32)))
 }
 
 impl Minimiser for Lbfgs {

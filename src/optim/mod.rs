@@ -9,7 +9,7 @@ use anyhow::{Result, anyhow};
 use burn::tensor::Tensor;
 
 pub use adam::{Adam, AdamConfig};
-pub use bounds::Bounds;
+pub use bounds::{Bounds, within};
 pub use lbfgs::{Lbfgs, LbfgsConfig, StepOutcome};
 
 /// A function to minimise, with its gradient.
