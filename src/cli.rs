@@ -203,8 +203,8 @@ pub struct PaintArgs {
     /// Override the recipe's variation (smoothness) weight.
     #[arg(long, value_name = "W")]
     pub tv_weight: Option<f64>,
-    /// Iterations at the coarsest level, half as many at each finer one, ¾ of the level before
-    /// at the finest (see --scales) [recipe default: 80].
+    /// Iterations at the coarsest level, half as many at each finer one, 4/3 of the level
+    /// before at the finest (see --scales) [recipe default: 60].
     #[arg(long, short = 'n', value_name = "N")]
     pub iterations: Option<usize>,
     /// L-BFGS history size [recipe default: 10].

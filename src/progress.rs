@@ -77,14 +77,18 @@ pub fn status_line(r: &IterationReport) -> String {
         String::new()
     };
     let left = r.remaining.map(|d| format!(", at most {} left", clock(d))).unwrap_or_default();
+    // The default has no variation term; a column of zeros would only be noise.
+    let tv = match r.terms.variation {
+        0.0 => String::new(),
+        variation => format!(", tv {variation:.3e}"),
+    };
     format!(
-        "iteration {}/{}{level}, loss {:.4e} (content {:.3e}, style {:.3e}, tv {:.3e}), {}{left}",
+        "iteration {}/{}{level}, loss {:.4e} (content {:.3e}, style {:.3e}{tv}), {}{left}",
         r.iteration,
         r.iterations,
         r.terms.total(),
         r.terms.content,
         r.terms.style,
-        r.terms.variation,
         clock(r.elapsed)
     )
 }

@@ -68,6 +68,9 @@ pub fn loss_plot(reports: &[IterationReport], width: u32, height: u32) -> RgbIma
     let logs = |f: fn(&IterationReport) -> f64| -> Vec<Option<f64>> {
         reports.iter().map(|r| Some(f(r)).filter(|v| *v > 0.0 && v.is_finite()).map(f64::log10)).collect()
     };
+    // A term that is zero throughout (the default's variation) has no curve and no legend.
+    let series: Vec<&Series> =
+        series.iter().filter(|(_, _, f)| logs(*f).iter().any(Option::is_some)).collect();
     let all: Vec<f64> = series.iter().flat_map(|(_, _, f)| logs(*f)).flatten().collect();
     let (lo, hi) = all.iter().fold((f64::MAX, f64::MIN), |(lo, hi), v| (lo.min(*v), hi.max(*v)));
     let (left, right, top, bottom) = (92.0, width as f64 - 10.0, 24.0, height as f64 - 24.0);

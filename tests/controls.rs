@@ -104,8 +104,8 @@ fn scales_end_at_the_requested_size_and_the_log_shows_each_level() {
     let log: serde_json::Value = serde_json::from_slice(&std::fs::read(t.path("run.json")).unwrap()).unwrap();
     let widths: Vec<u64> =
         log["iterations"].as_array().unwrap().iter().map(|i| i["width"].as_u64().unwrap()).collect();
-    // Default iterations per level: 4 at the coarse level, ¾ of that at the finest.
-    assert_eq!(widths, [128, 128, 128, 128, 256, 256, 256]);
+    // Default iterations per level: 4 at the coarse level, 4/3 of that at the finest.
+    assert_eq!(widths, [128, 128, 128, 128, 256, 256, 256, 256, 256]);
 }
 
 #[test]

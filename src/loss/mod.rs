@@ -197,11 +197,15 @@ impl Objective {
                 style = style.add(term.mul_scalar(target.layer.style as f32));
             }
         }
-        let variation = variation_loss(image, spec.tv_exponent, spec.tv_reduction);
+        // The default has no variation term: skip its passes over the image rather than weigh them by 0.
+        let variation = match spec.tv_weight {
+            0.0 => Tensor::<1>::zeros([1], &device),
+            weight => variation_loss(image, spec.tv_exponent, spec.tv_reduction).mul_scalar(weight as f32),
+        };
         [
             content.mul_scalar(spec.content_weight as f32),
             style.mul_scalar(spec.style_weight as f32),
-            variation.mul_scalar(spec.tv_weight as f32),
+            variation,
         ]
     }
 

@@ -77,18 +77,18 @@ impl Objective {
             gradient = gradient.slice_assign(region, sum);
         }
         let spec = &self.spec;
-        let pixels = image.autodiff().require_grad();
-        let variation = variation_loss(pixels.clone(), spec.tv_exponent, spec.tv_reduction)
-            .mul_scalar(spec.tv_weight as f32);
-        let grads = variation.clone().backward();
-        let variation_gradient =
-            pixels.grad(&grads).ok_or_else(|| anyhow!("no gradient reached the image"))?;
-        let terms = LossTerms {
-            content: content * spec.content_weight,
-            style,
-            variation: scalar(variation.without_autodiff())?,
-        };
-        Ok((terms, gradient.add(variation_gradient).reshape([x.dims()[0]])))
+        let mut variation = 0.0;
+        if spec.tv_weight != 0.0 {
+            let pixels = image.autodiff().require_grad();
+            let term = variation_loss(pixels.clone(), spec.tv_exponent, spec.tv_reduction)
+                .mul_scalar(spec.tv_weight as f32);
+            let grads = term.clone().backward();
+            gradient =
+                gradient.add(pixels.grad(&grads).ok_or_else(|| anyhow!("no gradient reached the image"))?);
+            variation = scalar(term.without_autodiff())?;
+        }
+        let terms = LossTerms { content: content * spec.content_weight, style, variation };
+        Ok((terms, gradient.reshape([x.dims()[0]])))
     }
 
     /// Pass 1: the weighted style term of the whole image, and per target layer the term's

@@ -13,10 +13,17 @@ fn image(seed: f32, (h, w): (usize, usize), device: &Device) -> Tensor<1> {
     Tensor::from_data(TensorData::new(data, [3 * h * w]), device)
 }
 
+/// With and without a variation term: the default has none, so the tiled path skips it.
 #[test]
 fn tiled_and_whole_evaluations_agree() {
+    for tv_weight in [0.0, 1e-3] {
+        let recipe = Recipe::with(|r| r.tv_weight = tv_weight).expect("recipe");
+        tiled_and_whole_agree(&recipe);
+    }
+}
+
+fn tiled_and_whole_agree(recipe: &Recipe) {
     let device = Device::flex();
-    let recipe = Recipe::default();
     let model = Vgg19::new(weights::load(None, VGG19.len() - 1).expect("weights"), recipe.pooling, &device);
     let size = (80, 104);
     let shape = [1, 3, size.0, size.1];
@@ -33,6 +40,7 @@ fn tiled_and_whole_evaluations_agree() {
         for (name, u, v) in [("content", a.content, b.content), ("style", a.style, b.style)] {
             assert!((u - v).abs() <= 1e-4 * u.abs().max(1e-6), "{name}: whole {u}, tiled {v}");
         }
+        assert_eq!(a.variation > 0.0, recipe.loss.tv_weight > 0.0, "{a:?}");
         assert!((a.variation - b.variation).abs() <= 1e-5 * a.variation, "{a:?} vs {b:?}");
         let scale: f32 = grad_a.clone().abs().max().into_scalar();
         let difference: f32 = grad_a.sub(grad_b).abs().max().into_scalar();

@@ -96,18 +96,18 @@ fn a_painter_reports_each_level_and_iteration_and_why_it_stopped() {
     let summary = result.expect("run");
     assert_eq!(summary.stop, Stop::IterationLimit);
     assert_eq!(summary.stopped_early(), None);
-    assert_eq!(progress.started_with, Some(7), "4 at 128 px, then 3 (¾ of 4) at 256 px");
-    assert_eq!(progress.iterations.len(), 7);
+    assert_eq!(progress.started_with, Some(9), "4 at 128 px, then 5 (4/3 of 4) at 256 px");
+    assert_eq!(progress.iterations.len(), 9);
     assert_eq!(progress.iterations[0].width.max(progress.iterations[0].height), 128);
-    assert_eq!(progress.iterations[6].width.max(progress.iterations[6].height), 256);
+    assert_eq!(progress.iterations[8].width.max(progress.iterations[8].height), 256);
     assert_eq!(progress.notices.len(), 2, "{:?}", progress.notices);
     assert_eq!(
-        (progress.iterations[0].level, progress.iterations[6].level, progress.iterations[6].levels),
+        (progress.iterations[0].level, progress.iterations[8].level, progress.iterations[8].levels),
         (1, 2, 2)
     );
     let per_level: Vec<_> =
         summary.levels.iter().map(|l| (l.width.max(l.height), l.iterations, l.stop)).collect();
-    assert_eq!(per_level, [(128, 4, Stop::IterationLimit), (256, 3, Stop::IterationLimit)]);
+    assert_eq!(per_level, [(128, 4, Stop::IterationLimit), (256, 5, Stop::IterationLimit)]);
     assert_eq!(summary.readout.style.len(), 5);
     assert!(summary.readout.content[0].relative > 0.0 && summary.readout.mean_style() > 0.0);
     assert!(progress.notices[1].starts_with("level 2 of 2"), "{:?}", progress.notices);

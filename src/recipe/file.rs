@@ -143,7 +143,7 @@ pub struct RecipeFile {
     pub content_weight: f64,
     /// Global multiplier of the style loss. Default 3.
     pub style_weight: f64,
-    /// Global multiplier of the variation loss. Default 1e-4.
+    /// Global multiplier of the variation loss. Default 0 (none: README, "Why no smoothing").
     pub tv_weight: f64,
     /// Variation loss is (dx² + dy²)^tv_exponent over pixels (0–255 scale). Default 1.25.
     pub tv_exponent: f64,
@@ -156,8 +156,8 @@ pub struct RecipeFile {
     pub style_normalization: StyleNormalization,
     /// Default "max".
     pub pooling: Pooling,
-    /// Iterations at the coarsest level (half as many at each finer one, ¾ of the level before
-    /// at the finest of several). Default 80.
+    /// Iterations at the coarsest level (half as many at each finer one, 4/3 of the level
+    /// before at the finest of several). Default 60.
     pub iterations: usize,
     /// L-BFGS history (pairs of vectors the size of the image). Default 10.
     pub history_size: usize,
@@ -187,7 +187,7 @@ pub struct RecipeFile {
     /// (512 px: 128, 256, 512). Default "auto".
     pub scales: Scales,
     /// Iterations at each level, coarsest first. Default: `iterations` at the coarsest, half as
-    /// many at each finer level, ¾ of the level before at the finest of several.
+    /// many at each finer level, 4/3 of the level before at the finest of several.
     pub level_iterations: Vec<usize>,
     /// "lbfgs" or "adam" (`--optimizer`). Default "lbfgs".
     pub optimizer: OptimizerKind,
@@ -211,13 +211,13 @@ impl Default for RecipeFile {
         RecipeFile {
             content_weight: 1.0,
             style_weight: 3.0,
-            tv_weight: 1e-4,
+            tv_weight: 0.0,
             tv_exponent: 1.25,
             content_normalization: Reduction::Relative,
             tv_normalization: Reduction::Mean,
             style_normalization: StyleNormalization::Relative,
             pooling: Pooling::Max,
-            iterations: 80,
+            iterations: 60,
             history_size: 10,
             size: 512,
             style_size: None,

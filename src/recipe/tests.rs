@@ -13,17 +13,17 @@ fn default_preset_file_matches_the_built_in_default() {
     let default = Recipe::default();
     assert_eq!(default.loss.layers.len(), 6);
     let sides: Vec<_> = default.schedule.levels.iter().map(|l| (l.side, l.iterations)).collect();
-    assert_eq!(sides, [(128, 80), (256, 40), (512, 30)], "auto scales at 512 px: halving, the finest ¾");
+    assert_eq!(sides, [(128, 60), (256, 30), (512, 40)], "auto scales at 512 px: halving, the finest 4/3");
 }
 
 #[test]
-fn iterations_halve_and_the_finest_of_several_levels_gets_three_quarters() {
+fn iterations_halve_and_the_finest_of_several_levels_gets_four_thirds_of_the_one_before() {
     let levels = |n, iterations, given: &[usize]| -> Vec<usize> {
         Schedule::coarse_to_fine(1024, n, iterations, given).iter().map(|l| l.iterations).collect()
     };
     assert_eq!(levels(1, 80, &[]), [80], "a single level is the finest and the coarsest");
-    assert_eq!(levels(2, 80, &[]), [80, 60]);
-    assert_eq!(levels(4, 200, &[]), [200, 100, 50, 37]);
+    assert_eq!(levels(2, 60, &[]), [60, 80]);
+    assert_eq!(levels(4, 200, &[]), [200, 100, 50, 66]);
     assert_eq!(levels(3, 1, &[]), [1, 1, 1], "never fewer than one");
     assert_eq!(levels(3, 80, &[5, 4, 3]), [5, 4, 3], "level_iterations wins");
 }
@@ -126,8 +126,8 @@ fn flags_replace_what_they_contradict() {
     let replaced = with_flags(base, flags).unwrap();
     assert_eq!(
         replaced.schedule.levels,
-        vec![Level { side: 256, iterations: 10 }, Level { side: 512, iterations: 7 }],
-        "--iterations drops the file's level_iterations: 10, then ¾ of 10"
+        vec![Level { side: 256, iterations: 10 }, Level { side: 512, iterations: 13 }],
+        "--iterations drops the file's level_iterations: 10, then 4/3 of 10"
     );
     assert_eq!(replaced.style_side, 256, "--style-scale replaces the file's style_size");
     assert!(replaced.asked.from_flag("style_scale") && !replaced.asked.from_flag("size"));
