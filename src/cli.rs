@@ -200,7 +200,7 @@ pub struct PaintArgs {
     /// Override the recipe's global style weight.
     #[arg(long, value_name = "W")]
     pub style_weight: Option<f64>,
-    /// Override the recipe's variation (smoothness) weight.
+    /// Override the recipe's variation (smoothness) weight [recipe default: 0, none].
     #[arg(long, value_name = "W")]
     pub tv_weight: Option<f64>,
     /// Iterations at the coarsest level, half as many at each finer one, 4/3 of the level
