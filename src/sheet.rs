@@ -69,15 +69,18 @@ pub fn loss_plot(reports: &[IterationReport], width: u32, height: u32) -> RgbIma
         reports.iter().map(|r| Some(f(r)).filter(|v| *v > 0.0 && v.is_finite()).map(f64::log10)).collect()
     };
     // A term that is zero throughout (the default's variation) has no curve and no legend.
-    let series: Vec<&Series> =
-        series.iter().filter(|(_, _, f)| logs(*f).iter().any(Option::is_some)).collect();
-    let all: Vec<f64> = series.iter().flat_map(|(_, _, f)| logs(*f)).flatten().collect();
+    let curves: Vec<_> = series
+        .iter()
+        .map(|(name, colour, f)| (*name, *colour, logs(*f)))
+        .filter(|(_, _, values)| values.iter().any(Option::is_some))
+        .collect();
+    let all: Vec<f64> = curves.iter().flat_map(|(_, _, values)| values.iter().flatten().copied()).collect();
     let (lo, hi) = all.iter().fold((f64::MAX, f64::MIN), |(lo, hi), v| (lo.min(*v), hi.max(*v)));
     let (left, right, top, bottom) = (92.0, width as f64 - 10.0, 24.0, height as f64 - 24.0);
     draw::line(&mut plot, (left, top), (left, bottom), 1, INK);
     draw::line(&mut plot, (left, bottom), (right, bottom), 1, INK);
     let mut legend_x = left as i64 + 8;
-    for (name, colour, _) in &series {
+    for (name, colour, _) in &curves {
         draw::text(&mut plot, legend_x, 6, name, 1, *colour);
         legend_x += draw::text_width(name, 1) as i64 + 14;
     }
@@ -95,8 +98,7 @@ pub fn loss_plot(reports: &[IterationReport], width: u32, height: u32) -> RgbIma
     let point = |i: usize, v: f64| {
         (left + i as f64 / last * (right - left), bottom - (v - lo) / (hi - lo) * (bottom - top))
     };
-    for (_, colour, f) in &series {
-        let values = logs(*f);
+    for (_, colour, values) in &curves {
         for (i, pair) in values.windows(2).enumerate() {
             if let [Some(a), Some(b)] = pair {
                 draw::line(&mut plot, point(i, *a), point(i + 1, *b), 2, *colour);

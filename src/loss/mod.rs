@@ -13,7 +13,7 @@ use burn::tensor::Tensor;
 
 pub use content::content_loss;
 pub use style::{GramSum, gram, gram_loss, style_loss};
-pub use variation::variation_loss;
+pub use variation::{variation_loss, variation_term};
 
 use crate::model::Vgg19;
 use crate::model::tiles::TileGrid;
@@ -197,11 +197,7 @@ impl Objective {
                 style = style.add(term.mul_scalar(target.layer.style as f32));
             }
         }
-        // The default has no variation term: skip its passes over the image rather than weigh them by 0.
-        let variation = match spec.tv_weight {
-            0.0 => Tensor::<1>::zeros([1], &device),
-            weight => variation_loss(image, spec.tv_exponent, spec.tv_reduction).mul_scalar(weight as f32),
-        };
+        let variation = variation_term(image, spec).unwrap_or_else(|| Tensor::zeros([1], &device));
         [
             content.mul_scalar(spec.content_weight as f32),
             style.mul_scalar(spec.style_weight as f32),

@@ -11,7 +11,7 @@
 use anyhow::{Result, anyhow};
 use burn::tensor::Tensor;
 
-use super::{GramSum, LossTerms, Objective, gram_loss, variation_loss};
+use super::{GramSum, LossTerms, Objective, gram_loss, variation_term};
 use crate::model::tiles::{Tile, stride};
 use crate::recipe::Reduction;
 
@@ -77,11 +77,9 @@ impl Objective {
             gradient = gradient.slice_assign(region, sum);
         }
         let spec = &self.spec;
+        let pixels = image.autodiff().require_grad();
         let mut variation = 0.0;
-        if spec.tv_weight != 0.0 {
-            let pixels = image.autodiff().require_grad();
-            let term = variation_loss(pixels.clone(), spec.tv_exponent, spec.tv_reduction)
-                .mul_scalar(spec.tv_weight as f32);
+        if let Some(term) = variation_term(pixels.clone(), spec) {
             let grads = term.clone().backward();
             gradient =
                 gradient.add(pixels.grad(&grads).ok_or_else(|| anyhow!("no gradient reached the image"))?);

@@ -2,7 +2,14 @@
 
 use burn::tensor::Tensor;
 
-use crate::recipe::Reduction;
+use crate::recipe::{LossSpec, Reduction};
+
+/// `spec`'s weighted variation term, or `None` where its weight is 0 (the default): then the
+/// term's passes over the image are skipped rather than weighed by 0.
+pub fn variation_term(image: Tensor<4>, spec: &LossSpec) -> Option<Tensor<1>> {
+    let weight = spec.tv_weight as f32;
+    (weight != 0.0).then(|| variation_loss(image, spec.tv_exponent, spec.tv_reduction).mul_scalar(weight))
+}
 
 /// Σ or mean over pixels and channels of (dx² + dy²)^exponent, for an image `[1, 3, H, W]`.
 pub fn variation_loss(image: Tensor<4>, exponent: f64, reduction: Reduction) -> Tensor<1> {
