@@ -35,7 +35,7 @@ pub enum Command {
     Layers,
     /// List the devices nst can run on: GPU adapters (gpu:0 is the one `auto` tries first) and
     /// the CPU.
-    Devices,
+    Devices(DevicesArgs),
     /// Print a shell completion script, e.g. `nst completions bash > ~/.local/share/bash-completion/completions/nst`.
     Completions {
         #[arg(value_enum)]
@@ -55,6 +55,15 @@ const RUN_EXAMPLES: &str = "Examples:
 const BATCH_EXAMPLES: &str = "Examples:
   nst batch --content-dir photos/ -s wave.jpg -s starry.jpg --out-dir out/ --manifest out/jobs.jsonl
   nst batch --content-list todo.txt -s wave.jpg --out-dir out/ --shard 2/8   # machine 2 of 8";
+
+#[derive(clap::Args, Debug)]
+pub struct DevicesArgs {
+    /// Also compute the loss and its gradient on each GPU and compare them with the CPU's (32 px,
+    /// the default and seed recipes, whole and in tiles); exit 1 if any GPU differs or none is
+    /// found. Slow the first time on a GPU (kernels are tuned; minutes on software Vulkan).
+    #[arg(long)]
+    pub check: bool,
+}
 
 #[derive(clap::Args, Debug)]
 pub struct ScoreArgs {

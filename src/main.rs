@@ -2,6 +2,7 @@
 
 mod batch;
 mod cli;
+mod devices;
 mod events;
 mod progress;
 mod run;
@@ -27,10 +28,7 @@ fn main() -> ExitCode {
             run::print_layers();
             Ok(())
         }
-        cli::Command::Devices => {
-            run::print_devices();
-            Ok(())
-        }
+        cli::Command::Devices(args) => devices::devices(args.check),
         cli::Command::Completions { shell } => {
             clap_complete::generate(shell, &mut cli::Cli::command(), "nst", &mut std::io::stdout());
             Ok(())

@@ -199,20 +199,6 @@ fn check_stdio(args: &RunArgs, recipe: &Recipe) -> Result<()> {
     }
 }
 
-/// `nst devices`: each GPU adapter by the number `--device gpu:N` takes, then the CPU.
-pub fn print_devices() {
-    let adapters = nst::device::probe_adapters();
-    if cfg!(not(feature = "gpu")) {
-        eprintln!("nst: {}", nst::device::CPU_ONLY);
-    } else if adapters.is_empty() {
-        eprintln!("nst: no GPU adapter found through Vulkan, Metal or DX12 (is a Vulkan driver installed?)");
-    }
-    for (n, adapter) in adapters.iter().enumerate() {
-        println!("gpu:{n:<3} {}", adapter.listing());
-    }
-    println!("cpu     {}", nst::device::ComputeDevice::cpu().description);
-}
-
 pub fn print_layers() {
     for layer in &VGG19 {
         let [keras, relu, _, short] = aliases(layer);

@@ -2,6 +2,7 @@
 //! the photo's activations and the painting's Gram matrices computed once up front.
 
 pub mod content;
+pub mod cross_device;
 pub mod style;
 mod tiled;
 pub mod variation;
