@@ -1,6 +1,8 @@
 //! `nst devices`: each GPU adapter by the number `--device gpu:N` takes, then the CPU; with
 //! `--check`, whether each GPU computes the loss and its gradient as the CPU does.
 
+use std::panic::{AssertUnwindSafe, catch_unwind};
+
 use anyhow::{Result, bail};
 use nst::Recipe;
 use nst::device::{self, Adapter, ComputeDevice};
@@ -38,8 +40,8 @@ pub fn devices(check: bool) -> Result<()> {
     }
     if !differing.is_empty() {
         bail!(
-            "--check: {} computed a loss or gradient different from the CPU's (tolerances {} and {}): \
-             use --device cpu, and please report this output",
+            "--check: {} computed a loss or gradient different from the CPU's (tolerances {} and {}), \
+             or failed to: use --device cpu, and please report this output",
             differing.join(", "),
             Agreement::LOSS_TOLERANCE,
             Agreement::GRADIENT_TOLERANCE
@@ -48,7 +50,8 @@ pub fn devices(check: bool) -> Result<()> {
     Ok(())
 }
 
-/// One line per check under the adapter's; false if any differs or the adapter does not start.
+/// One line per check under the adapter's; false if any differs or fails, or the adapter does
+/// not start.
 fn check_adapter(adapter: &Adapter) -> Result<bool> {
     let gpu = match device::init_adapter(adapter) {
         Ok(gpu) => gpu,
@@ -60,14 +63,30 @@ fn check_adapter(adapter: &Adapter) -> Result<bool> {
     let mut all_agree = true;
     for (name, tile) in CHECKS {
         let recipe = Recipe::preset(name)?;
-        let agreement = against_cpu(&gpu.device, &recipe.loss, recipe.pooling, CHECK_SIDE, tile)?;
         let how = tile.map(|core| format!(" in tiles of {core} px")).unwrap_or_default();
-        let verdict = if agreement.holds() { "agrees" } else { "DIFFERS" };
-        println!(
-            "        {name}{how}: loss {:.1e}, gradient {:.1e} from the CPU's: {verdict}",
-            agreement.loss, agreement.gradient
-        );
-        all_agree &= agreement.holds();
+        // A broken GPU stack may panic inside burn's wgpu backend: that is a finding, not a crash.
+        let compared = catch_unwind(AssertUnwindSafe(|| {
+            against_cpu(&gpu.device, &recipe.loss, recipe.pooling, CHECK_SIDE, tile)
+        }));
+        let verdict = match compared {
+            Ok(Ok(agreement)) => {
+                all_agree &= agreement.holds();
+                let verdict = if agreement.holds() { "agrees" } else { "DIFFERS" };
+                format!(
+                    "loss {:.1e}, gradient {:.1e} from the CPU's: {verdict}",
+                    agreement.loss, agreement.gradient
+                )
+            }
+            Ok(Err(e)) => {
+                all_agree = false;
+                format!("FAILED: {e:#}")
+            }
+            Err(_) => {
+                all_agree = false;
+                "FAILED: the GPU backend panicked".to_string()
+            }
+        };
+        println!("        {name}{how}: {verdict}");
     }
     Ok(all_agree)
 }
