@@ -584,6 +584,19 @@ fn devices_are_listed_and_a_missing_gpu_number_is_refused_by_name() {
     t.nst(&[&args[..], &["--device", "tpu"]].concat()).assert_fails(2, "not a device");
 }
 
+/// Where no GPU can be found (the Vulkan loader pointed at no driver), `--check` has nothing to
+/// vouch for: it says so and fails, so that a script relying on it stops.
+#[test]
+fn checking_gpus_where_there_is_none_fails_and_says_so() {
+    let t = TestDir::new();
+    let nowhere = t.path("no_driver.json");
+    let nowhere = nowhere.to_str().unwrap();
+    let env = [("VK_DRIVER_FILES", nowhere), ("VK_ICD_FILENAMES", nowhere)];
+    let checked = t.nst_with_env(&env, &["devices", "--check"]);
+    checked.assert_fails(1, "--check: there is no GPU to check");
+    assert!(checked.stdout().lines().all(|l| !l.starts_with("gpu:")), "{}", checked.stdout());
+}
+
 #[test]
 fn completions_man_page_and_help_for_people_at_a_shell() {
     let t = TestDir::new();
