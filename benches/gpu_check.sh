@@ -77,6 +77,11 @@ summary() {
 run() {
     local work=/tmp/gpucheck
     mkdir -p "$work"
+    # Everything said as it happens also lands in $OUT, which comes back even from a run cut
+    # short by its time limit.
+    if [[ -n "${OUT:-}" ]]; then
+        exec > >(tee "$OUT/gpu_check.log") 2>&1
+    fi
     if compgen -G ".gl/*.deb" >/dev/null; then
         for deb in .gl/*.deb; do dpkg -x "$deb" /; done
         ldconfig
