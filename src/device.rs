@@ -85,10 +85,23 @@ impl ComputeDevice {
         let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
         ComputeDevice {
             device: Device::flex(),
-            description: format!("CPU (burn flex, {threads} threads)"),
+            description: format!("CPU (burn flex, {threads} threads, {})", cpu_instructions()),
             is_gpu: false,
         }
     }
+}
+
+/// The widest instruction set this processor offers nst's CPU kernels (the Winograd transforms
+/// and the `gemm` crate's products both pick it at run time), named beside speed figures.
+pub fn cpu_instructions() -> &'static str {
+    #[cfg(target_arch = "x86_64")]
+    return match pulp::Arch::new() {
+        pulp::Arch::V4(_) => "AVX-512",
+        pulp::Arch::V3(_) => "AVX2+FMA",
+        _ => "SSE2",
+    };
+    #[cfg(not(target_arch = "x86_64"))]
+    "portable SIMD"
 }
 
 /// Resolve `--device`. `notice` receives the fallback explanation when `auto` lands on the CPU.
