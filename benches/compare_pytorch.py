@@ -36,6 +36,15 @@ def nst_bench_binary():
     sys.exit("could not find the evaluation benchmark binary")
 
 
+def processor():
+    """The processor's model name (Linux), to print beside the figures."""
+    try:
+        with open("/proc/cpuinfo") as f:
+            return next(line.split(":", 1)[1].strip() for line in f if line.startswith("model name"))
+    except (OSError, StopIteration):
+        return "unknown processor"
+
+
 def nst_round(binary, size, evaluations):
     out = subprocess.run([binary, "--sizes", str(size), "--evaluations", str(evaluations), "--json"],
                          check=True, capture_output=True, text=True).stdout
@@ -79,7 +88,9 @@ def main():
                 results[size][name + "_first"].append(measured["first_iteration_seconds"])
             print(f"round {r + 1}/{args.rounds} size {size}: nst {results[size]['nst'][-1]:.3f} s, "
                   f"PyTorch {results[size]['torch'][-1]:.3f} s", file=sys.stderr)
-    print(f"CPU, {threads} threads, torch {torch.__version__}; median over {args.rounds} rounds of "
+    nst_level = nst_round(binary, sizes[0], 1).get("cpu_instructions", "?")
+    print(f"{processor()}, {threads} threads; nst's kernels: {nst_level}; torch {torch.__version__}, "
+          f"kernels: {torch.backends.cpu.get_cpu_capability()}; median over {args.rounds} rounds of "
           f"the median of {args.evaluations} evaluations")
     print("| size | nst s/eval | PyTorch s/eval | nst / PyTorch | nst first evaluation done s | PyTorch s |")
     print("|---|---|---|---|---|---|")

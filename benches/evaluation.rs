@@ -101,7 +101,9 @@ fn main() {
             println!(
                 "{{\"size\": {size}, \"width\": {width}, \"height\": {height}, \"seconds_per_evaluation\": {median}, \
                  \"load_seconds\": {loaded}, \"style_seconds\": {style}, \
-                 \"first_iteration_seconds\": {first_iteration}, \"peak_mb\": {peak}}}"
+                 \"first_iteration_seconds\": {first_iteration}, \"peak_mb\": {peak}, \
+                 \"cpu_instructions\": \"{}\"}}",
+                nst::device::cpu_instructions()
             );
         } else {
             println!(
