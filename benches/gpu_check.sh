@@ -69,9 +69,14 @@ ratio() {
     awk "BEGIN { print $1 / $2 }"
 }
 
-# A field of the JSON summary of an `nst run --json` output.
-summary() {
-    "$python" -c 'import json, sys; s = json.loads(open(sys.argv[1]).read().splitlines()[-1])["summary"]; print(eval(sys.argv[2], {}, s))' "$1" "$2"
+# Fields of a file's last JSON line (of its "summary", as `nst run --json` ends), tab-separated.
+fields() {
+    "$python" - "$@" <<'PY'
+import json, sys
+last = json.loads(open(sys.argv[1]).read().splitlines()[-1])
+last = last.get("summary", last)
+print("\t".join(str(last[key]) for key in sys.argv[2:]))
+PY
 }
 
 run() {
@@ -118,12 +123,10 @@ run() {
     local tune_s
     tune_s=$(timed "$work/tune.json" "$nst" run "${common[@]}" -n 3 -o "$work/tune.png")
     echo "== nst: $iterations iterations at ${size}²"
-    local nst_wall nst_s nst_evals nst_loss nst_start
+    local nst_wall nst_s nst_evals nst_start nst_loss line
     nst_wall=$(timed "$work/nst.json" "$nst" run "${common[@]}" -n "$iterations" -o "$work/nst.png")
-    nst_s=$(summary "$work/nst.json" seconds)
-    nst_evals=$(summary "$work/nst.json" evaluations)
-    nst_start=$(summary "$work/nst.json" initial_loss)
-    nst_loss=$(summary "$work/nst.json" final_loss)
+    line=$(fields "$work/nst.json" seconds evaluations initial_loss final_loss)
+    IFS=$'\t' read -r nst_s nst_evals nst_start nst_loss <<<"$line"
     echo "== the default command (castle, Starry Night)"
     local default_wall
     default_wall=$(timed "$work/default.json" "$nst" run --device gpu -c examples/castle.jpg -s "$style" --size "$default_size" --json -q -o "$work/default.png")
@@ -131,15 +134,9 @@ run() {
     echo "== PyTorch: the same objective, $iterations iterations at ${size}²"
     "$python" benches/gpu_check_torch.py --content "$photo" --style "$style" --size "$size" \
         --iterations "$iterations" | tee "$work/torch.json"
-    local field='import json, sys; print(json.loads(open(sys.argv[1]).read().splitlines()[-1])[sys.argv[2]])'
     local t_eval t_run t_evals t_start t_loss t_device t_version
-    t_eval=$("$python" -c "$field" "$work/torch.json" seconds_per_evaluation)
-    t_run=$("$python" -c "$field" "$work/torch.json" run_seconds)
-    t_evals=$("$python" -c "$field" "$work/torch.json" evaluations)
-    t_start=$("$python" -c "$field" "$work/torch.json" initial_loss)
-    t_loss=$("$python" -c "$field" "$work/torch.json" final_loss)
-    t_device=$("$python" -c "$field" "$work/torch.json" device)
-    t_version=$("$python" -c "$field" "$work/torch.json" torch)
+    line=$(fields "$work/torch.json" seconds_per_evaluation run_seconds evaluations initial_loss final_loss device torch)
+    IFS=$'\t' read -r t_eval t_run t_evals t_start t_loss t_device t_version <<<"$line"
 
     local table=$work/gpu_check.md
     {

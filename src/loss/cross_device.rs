@@ -3,7 +3,7 @@
 //! `nst devices --check` runs this on each GPU, and the wgpu tests run that.
 
 use anyhow::Result;
-use burn::tensor::{Device, Tensor, TensorData};
+use burn::tensor::Device;
 
 use super::{Objective, StyleGrams};
 use crate::image_io;
@@ -25,17 +25,21 @@ impl Agreement {
     pub const GRADIENT_TOLERANCE: f64 = 1e-2;
 
     pub fn between(reference: &Evaluation, other: &Evaluation) -> Self {
-        let norm = |g: &mut dyn Iterator<Item = f32>| g.map(|v| (v as f64).powi(2)).sum::<f64>().sqrt();
-        let difference = norm(&mut reference.gradient.iter().zip(&other.gradient).map(|(a, b)| a - b));
+        let difference = norm(reference.gradient.iter().zip(&other.gradient).map(|(a, b)| a - b));
         Agreement {
             loss: (other.loss - reference.loss).abs() / reference.loss.abs(),
-            gradient: difference / norm(&mut reference.gradient.iter().copied()),
+            gradient: difference / norm(reference.gradient.iter().copied()),
         }
     }
 
     pub fn holds(&self) -> bool {
         self.loss < Self::LOSS_TOLERANCE && self.gradient < Self::GRADIENT_TOLERANCE
     }
+}
+
+/// Euclidean norm, summed in f64.
+fn norm(values: impl Iterator<Item = f32>) -> f64 {
+    values.map(|v| (v as f64).powi(2)).sum::<f64>().sqrt()
 }
 
 /// The objective's value and its gradient with respect to the image, read back.
@@ -54,10 +58,7 @@ pub fn evaluate(
     side: usize,
     tile: Option<usize>,
 ) -> Result<Evaluation> {
-    let image = |seed: u64| {
-        let pixels = image_io::noise(side, side, seed);
-        Tensor::<4>::from_data(TensorData::new(pixels.data, [1, 3, side, side]), device)
-    };
+    let image = |seed: u64| image_io::to_tensor(&image_io::noise(side, side, seed), device);
     let model = Vgg19::new(weights::load(None, loss.deepest())?, pooling, device);
     let grams = StyleGrams::new(&model, loss, &[(image(2), 1.0)], None);
     let mut objective = Objective::new(model, loss, image(1), &grams);
