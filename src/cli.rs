@@ -231,8 +231,9 @@ pub struct PaintArgs {
     /// Style image size as a multiple of the output's: >1 smaller brush strokes, <1 bigger.
     #[arg(long, value_name = "F")]
     pub style_scale: Option<f64>,
-    /// Starting image: content, noise, or an image file [recipe default: content].
-    #[arg(long, value_name = "content|noise|FILE")]
+    /// Starting image: recoloured (the photo in the painting's colours), content (the photo as
+    /// it is), noise, or an image file [recipe default: recoloured].
+    #[arg(long, value_name = "recoloured|content|noise|FILE")]
     pub init: Option<String>,
     /// Keep the photo's colours: luminance (transfer brightness only) or match (recolour the
     /// painting to the photo's colours) [recipe default: none].

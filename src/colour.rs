@@ -82,18 +82,47 @@ pub fn with_chroma_of(result: &Planar, photo: &Planar) -> Planar {
 /// `style` recoloured so its colour mean and covariance equal `photo`'s: x′ = A(x − μₛ) + μ𝒸 with
 /// A = L𝒸 Lₛ⁻¹ from the Cholesky factors of the two covariances.
 pub fn match_colours(style: &Planar, photo: &Planar) -> Planar {
-    let (mu_s, cov_s) = stats(style);
-    let (mu_c, cov_c) = stats(photo);
-    let a = matmul(&cholesky(&cov_c), &lower_inverse(&cholesky(&cov_s)));
-    let n = style.width * style.height;
+    recoloured(style, stats(photo))
+}
+
+/// `photo` recoloured to the colour mean and covariance of the `paintings` taken together, each
+/// counted by its blend weight: the painting's palette on the photo's layout. A Gram matrix
+/// does not pin a colour's mean and spread, so a run that starts from the photo keeps its
+/// palette; one that starts here has the painting's.
+pub fn in_colours_of(photo: &Planar, paintings: &[(Planar, f64)]) -> Planar {
+    let total: f64 = paintings.iter().map(|(_, w)| w.max(0.0)).sum();
+    if total <= 0.0 {
+        return photo.clone();
+    }
+    // The mixture's mean and covariance from each painting's mean and second moment.
+    let (mut mu, mut second) = ([0.0; 3], [[0.0; 3]; 3]);
+    for (painting, weight) in paintings {
+        let share = weight.max(0.0) / total;
+        let (m, cov) = stats(painting);
+        for r in 0..3 {
+            mu[r] += share * m[r];
+            for c in 0..3 {
+                second[r][c] += share * (cov[r][c] + m[r] * m[c]);
+            }
+        }
+    }
+    let cov = std::array::from_fn(|r| std::array::from_fn(|c| second[r][c] - mu[r] * mu[c]));
+    recoloured(photo, (mu, cov))
+}
+
+/// `image` with its colour mean and covariance moved to `(mu, cov)`.
+fn recoloured(image: &Planar, (mu_t, cov_t): ([f64; 3], [[f64; 3]; 3])) -> Planar {
+    let (mu_s, cov_s) = stats(image);
+    let a = matmul(&cholesky(&cov_t), &lower_inverse(&cholesky(&cov_s)));
+    let n = image.width * image.height;
     from_pixels(
-        style.width,
-        style.height,
+        image.width,
+        image.height,
         (0..n).map(|i| {
-            let p = pixel(style, i);
+            let p = pixel(image, i);
             let d = [p[0] - mu_s[0], p[1] - mu_s[1], p[2] - mu_s[2]];
             let m = mul(&a, d);
-            [0, 1, 2].map(|c| (m[c] + mu_c[c]).clamp(0.0, 255.0))
+            [0, 1, 2].map(|c| (m[c] + mu_t[c]).clamp(0.0, 255.0))
         }),
     )
 }
@@ -180,6 +209,29 @@ mod tests {
                 assert!((cov[r][c] - cov_c[r][c]).abs() < 0.02 * cov_c[r][r], "{cov:?} vs {cov_c:?}");
             }
         }
+    }
+
+    #[test]
+    fn the_photo_takes_the_paintings_colour_statistics_and_a_blends_by_weight() {
+        let photo = gradient_image(16, 16, [200.0, 180.0, 170.0]);
+        let (dark, blue) =
+            (gradient_image(20, 10, [10.0, 20.0, 60.0]), gradient_image(12, 12, [0.0, 90.0, 150.0]));
+        let close = |(mu, cov): ([f64; 3], [[f64; 3]; 3]), (mu_t, cov_t): ([f64; 3], [[f64; 3]; 3])| {
+            (0..3).all(|r| {
+                (mu[r] - mu_t[r]).abs() < 0.5
+                    && (0..3).all(|c| (cov[r][c] - cov_t[r][c]).abs() < 0.02 * cov_t[r][r])
+            })
+        };
+        assert!(close(stats(&in_colours_of(&photo, &[(dark.clone(), 1.0)])), stats(&dark)));
+        assert!(close(
+            stats(&in_colours_of(&photo, &[(dark.clone(), 2.0), (blue.clone(), 0.0)])),
+            stats(&dark)
+        ));
+        // Half and half: the mean halfway between the paintings'.
+        let (mu, _) = stats(&in_colours_of(&photo, &[(dark.clone(), 1.0), (blue.clone(), 1.0)]));
+        let (a, b) = (stats(&dark).0, stats(&blue).0);
+        assert!((0..3).all(|c| (mu[c] - (a[c] + b[c]) / 2.0).abs() < 0.5), "{mu:?} vs {a:?}, {b:?}");
+        assert_eq!(in_colours_of(&photo, &[]), photo);
     }
 
     #[test]

@@ -6,6 +6,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use anyhow::Result;
+use nst::measures::Measures;
 use nst::recipe::RecipeFile;
 use nst::report::{IterationReport, LevelSummary, RunSummary};
 use nst::score::{LayerError, Readout};
@@ -103,6 +104,7 @@ pub struct Done {
     /// "stopped after N iterations: why", when the last level ended early.
     pub stopped_early: Option<String>,
     pub readout: ReadoutJson,
+    pub measures: MeasuresJson,
     pub levels: Vec<Level>,
 }
 
@@ -118,6 +120,19 @@ impl From<&Readout> for ReadoutJson {
     fn from(r: &Readout) -> Self {
         let layers = |errors: &[LayerError]| errors.iter().map(|e| (e.name(), e.relative)).collect();
         ReadoutJson { content: layers(&r.content), style: layers(&r.style), mean_style: r.mean_style() }
+    }
+}
+
+/// `{"colour_distance": 3.1, "structure": 0.42}`: measures no recipe minimises (nst::measures).
+#[derive(Serialize)]
+pub struct MeasuresJson {
+    pub colour_distance: f64,
+    pub structure: f64,
+}
+
+impl From<&Measures> for MeasuresJson {
+    fn from(m: &Measures) -> Self {
+        MeasuresJson { colour_distance: m.colour_distance, structure: m.structure }
     }
 }
 
@@ -163,6 +178,7 @@ impl Outcome {
                     height: s.height,
                     stopped_early: s.stopped_early(),
                     readout: (&s.readout).into(),
+                    measures: (&s.measures).into(),
                     levels: s.levels.iter().map(Level::from).collect(),
                 })),
             },
@@ -230,6 +246,7 @@ pub struct Score<'a> {
     pub height: u32,
     #[serde(flatten)]
     pub readout: ReadoutJson,
+    pub measures: MeasuresJson,
 }
 
 /// `value` as one line of JSON (these types always serialise).

@@ -7,8 +7,8 @@
 //! ```
 //! Data flows one way. Modules import only downwards in this list (callers first):
 //! transfer → painter → inputs, report → loss → optim, model → recipe → device, colour,
-//! image_io, memory → layers, error. `optim` minimises a function of a tensor and knows nothing
-//! of images; `loss` takes a [`recipe::LossSpec`], the painter a schedule and a start.
+//! measures, image_io, memory → layers, error. `optim` minimises a function of a tensor and
+//! knows nothing of images; `loss` takes a [`recipe::LossSpec`], the painter a schedule and a start.
 
 pub mod colour;
 pub mod device;
@@ -23,6 +23,7 @@ pub mod inputs;
 pub mod jobs;
 pub mod layers;
 pub mod loss;
+pub mod measures;
 pub mod memory;
 pub mod model;
 pub mod optim;

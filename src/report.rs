@@ -6,6 +6,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use crate::loss::LossTerms;
+use crate::measures::Measures;
 use crate::score::Readout;
 
 /// What one iteration reports to a [`Progress`].
@@ -129,6 +130,9 @@ pub struct RunSummary {
     pub stop: Stop,
     /// How closely the result matches the photo and the painting, layer by layer.
     pub readout: Readout,
+    /// How the saved picture compares by measures no recipe minimises: its colours against the
+    /// painting's, its structure against the photo's.
+    pub measures: Measures,
     /// Each level, coarsest first.
     pub levels: Vec<LevelSummary>,
 }

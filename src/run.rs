@@ -74,6 +74,9 @@ pub fn run(args: RunArgs) -> Result<()> {
         summary.height
     ));
     progress.notice(&format!("relative errors: {}", summary.readout));
+    for line in summary.measures.lines() {
+        progress.notice(&line);
+    }
     Ok(())
 }
 

@@ -1,8 +1,10 @@
 //! `nst score`: the readout of any images against a photo and a painting.
 
 use anyhow::Result;
+use image::DynamicImage;
 use nst::image_io;
 use nst::inputs::check_source;
+use nst::measures::Measures;
 use nst::model::{Vgg19, weights};
 use nst::recipe::{RawRecipe, Recipe};
 
@@ -26,6 +28,7 @@ pub fn score(args: ScoreArgs) -> Result<()> {
         let tile = if device.is_gpu { None } else { tile_for(image, &recipe) };
         let readout =
             nst::score::of_image(&model, &recipe.loss, image, &photo, &painting, &device.device, tile)?;
+        let measures = measures_of(image, &photo, &painting);
         if args.json {
             let line = Score {
                 schema: SCHEMA,
@@ -33,13 +36,26 @@ pub fn score(args: ScoreArgs) -> Result<()> {
                 width: image.width(),
                 height: image.height(),
                 readout: (&readout).into(),
+                measures: (&measures).into(),
             };
             crate::progress::emit(&events::line(&line));
         } else {
             crate::progress::emit(&format!("{}: {readout}", path.display()));
+            for line in measures.lines() {
+                crate::progress::emit(&format!("{}: {line}", path.display()));
+            }
         }
     }
     Ok(())
+}
+
+/// The measures no recipe minimises, with the photo at the image's size and the painting at
+/// its own.
+fn measures_of(image: &DynamicImage, photo: &DynamicImage, painting: &DynamicImage) -> Measures {
+    let planar = |i: &DynamicImage| image_io::to_planar(i, i.width(), i.height());
+    let image = planar(image);
+    let photo = image_io::to_planar(photo, image.width as u32, image.height as u32);
+    Measures::of(&image, &photo, &[(planar(painting), 1.0)])
 }
 
 /// Tiles for scoring `image` when its network pass would not fit in the memory available.

@@ -254,13 +254,29 @@ fn score_reads_any_image_against_photo_and_painting() {
         assert!(error(painting, "style", layer) < 1e-4, "{layer}: {painting}");
         assert!(error(photo, "style", layer) > 1e-3, "{layer}: {photo}");
     }
+    // The measures no recipe minimises say the same: the photo has all its structure and not
+    // the painting's colours, the painting its own colours and little of the photo's structure.
+    let measure = |line: &serde_json::Value, name: &str| line["measures"][name].as_f64().unwrap();
+    assert!((measure(photo, "structure") - 1.0).abs() < 1e-9, "{photo}");
+    assert!(measure(painting, "structure") < 0.5, "{painting}");
+    assert!(measure(painting, "colour_distance") < 0.5, "{painting}");
+    assert!(measure(photo, "colour_distance") > 5.0, "{photo}");
+    let text = t.nst(&["score", "--device", "cpu", "-c", "photo.png", "-s", "painting.png", "photo.png"]);
+    text.assert_ok();
+    assert!(text.stdout().contains("photo.png: colour distance to the painting "), "{}", text.stdout());
+    assert!(text.stdout().contains("photo.png: structure kept from the photo 1.000"), "{}", text.stdout());
     // A run reports the same readout for its result, in its summary and its log. A black and
     // white checkerboard as the photo: the optimiser pushes some pixels past 0 and 255.
     let checker =
         image::RgbImage::from_fn(48, 48, |x, y| image::Rgb([255 * ((x / 12 + y / 12) % 2 == 0) as u8; 3]));
     checker.save(t.path("checker.png")).unwrap();
+    // From the photo itself (not recoloured), every style layer at its full weight whatever the
+    // painting's size: the sum below is then of the errors times the weights.
+    std::fs::write(t.path("plain.toml"), "init = \"content\"\ngram_positions = 0\n").unwrap();
     let painted = t.nst(&[
         "run",
+        "--config",
+        "plain.toml",
         "--device",
         "cpu",
         "-c",
@@ -280,9 +296,11 @@ fn score_reads_any_image_against_photo_and_painting() {
     ]);
     painted.assert_ok();
     assert!(painted.stderr().contains("relative errors: content relu4_2 "), "{}", painted.stderr());
+    assert!(painted.stderr().contains("colour distance to the painting "), "{}", painted.stderr());
     let log: serde_json::Value = serde_json::from_slice(&std::fs::read(t.path("out.json")).unwrap()).unwrap();
     let readout = &log["summary"]["readout"];
     assert_eq!(readout["style"].as_object().unwrap().len(), 5, "{log}");
+    assert!(log["summary"]["measures"]["structure"].as_f64().unwrap() < 1.0, "{log}");
     // The optimiser kept the pixels in 0–255, so the picture saved is the one it optimised: its
     // own last loss terms are the readout's errors times the weights (style 100, each layer 1).
     // Unbounded, L-BFGS pushed this checkerboard past 0 and 255 and the style terms were 3e-4 apart.

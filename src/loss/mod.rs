@@ -16,6 +16,7 @@ pub use content::content_loss;
 pub use style::{GramSum, gram, gram_loss, style_loss};
 pub use variation::{variation_loss, variation_term};
 
+use crate::layers::VGG19;
 use crate::model::Vgg19;
 use crate::model::tiles::TileGrid;
 use crate::optim::DifferentiableFunction;
@@ -38,7 +39,16 @@ impl LossTerms {
 /// The painting's Gram matrix at each layer with a style weight (the styles' Grams blended by
 /// weight), by VGG19 layer index; computed once and shared by every image painted in that style.
 #[derive(Clone)]
-pub struct StyleGrams(Vec<(usize, Tensor<2>)>);
+pub struct StyleGrams(Vec<StyleLayer>);
+
+#[derive(Clone)]
+struct StyleLayer {
+    index: usize,
+    gram: Tensor<2>,
+    /// Positions of the smallest of the blended paintings' maps at this layer: how many
+    /// samples the Gram matrix averages.
+    positions: usize,
+}
 
 impl StyleGrams {
     /// `styles` pairs each RGB image `[1, 3, H, W]` (0–255) with its blend weight.
@@ -46,7 +56,7 @@ impl StyleGrams {
     /// ([`TileGrid`]), which gives the same Grams in bounded memory.
     pub fn new(model: &Vgg19, spec: &LossSpec, styles: &[(Tensor<4>, f64)], tile: Option<usize>) -> Self {
         let wanted = spec.style_indices();
-        let mut grams: Vec<(usize, Tensor<2>)> = Vec::with_capacity(wanted.len());
+        let mut layers: Vec<StyleLayer> = Vec::with_capacity(wanted.len());
         for (style, blend) in styles {
             let [_, _, h, w] = style.dims();
             let grid = TileGrid::cut(h, w, &wanted, tile);
@@ -57,20 +67,33 @@ impl StyleGrams {
                 }
             });
             for (position, (&index, sum)) in wanted.iter().zip(sums).enumerate() {
-                let Some((g, _)) = sum.finish() else { continue };
+                let Some((g, positions)) = sum.finish() else { continue };
+                // A painting blended in at weight 0 adds nothing, its map's size included.
+                let positions = if *blend > 0.0 { positions } else { usize::MAX };
                 let g = g.mul_scalar(*blend as f32);
-                match grams.get_mut(position) {
-                    Some((_, sum)) => *sum = sum.clone().add(g),
-                    None => grams.push((index, g)),
+                match layers.get_mut(position) {
+                    Some(layer) => {
+                        layer.gram = layer.gram.clone().add(g);
+                        layer.positions = layer.positions.min(positions);
+                    }
+                    None => layers.push(StyleLayer { index, gram: g, positions }),
                 }
             }
         }
-        StyleGrams(grams)
+        StyleGrams(layers)
     }
 
     /// The target Gram matrix of VGG19 layer `index`, if it carries style.
     pub fn of_layer(&self, index: usize) -> Option<&Tensor<2>> {
-        self.0.iter().find(|(i, _)| *i == index).map(|(_, g)| g)
+        self.0.iter().find(|layer| layer.index == index).map(|layer| &layer.gram)
+    }
+
+    /// How far layer `index`'s Gram can be taken as the painting's texture, 0–1
+    /// ([`style::texture_share`]); 1 for a layer without style.
+    pub fn texture_share(&self, index: usize, per_channel: f64) -> f64 {
+        self.0.iter().find(|layer| layer.index == index).map_or(1.0, |layer| {
+            style::texture_share(layer.positions, VGG19[index].out_channels, per_channel)
+        })
     }
 }
 
@@ -115,7 +138,10 @@ impl Objective {
             .layers
             .iter()
             .map(|layer| LayerTarget {
-                layer: *layer,
+                layer: LayerSpec {
+                    style: layer.style * styles.texture_share(layer.index, spec.gram_positions),
+                    ..*layer
+                },
                 content: None,
                 style_gram: styles.of_layer(layer.index).filter(|_| layer.style > 0.0).cloned(),
             })
@@ -253,3 +279,6 @@ mod content_targets;
 
 #[cfg(test)]
 mod tiled_check;
+
+#[cfg(test)]
+mod texture_share_check;

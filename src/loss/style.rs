@@ -58,3 +58,30 @@ pub fn gram_loss(gram: Tensor<2>, target_gram: Tensor<2>, norm: StyleNormalizati
         StyleNormalization::Relative => diff.div(target_gram.square().sum()),
     }
 }
+
+/// How far a Gram matrix over `positions` samples of `channels` features is the painting's
+/// texture rather than its layout, 0–1: `positions / (per_channel × channels)`, at most 1; 1
+/// when `per_channel` is 0. With fewer samples than features the matrix is little more than
+/// the samples themselves, and matching it redraws them: at a 512 px run's 256 px level, Père
+/// Tanguy's relu5_1 map has 12×15 positions for 512 channels, and his face came out in the
+/// castle's sky (README, The gallery).
+pub fn texture_share(positions: usize, channels: usize, per_channel: f64) -> f64 {
+    if per_channel <= 0.0 {
+        return 1.0;
+    }
+    (positions as f64 / (per_channel * channels as f64)).min(1.0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::texture_share;
+
+    #[test]
+    fn a_layer_counts_in_proportion_to_its_positions_per_channel() {
+        // relu5_1 of a painting shrunk to 128 px (8×6 positions, 512 channels), then at 512 px.
+        assert_eq!(texture_share(48, 512, 1.0), 48.0 / 512.0);
+        assert_eq!(texture_share(32 * 24, 512, 1.0), 1.0);
+        assert_eq!(texture_share(32 * 24, 512, 2.0), 0.75);
+        assert_eq!(texture_share(1, 512, 0.0), 1.0, "0 turns the rule off");
+    }
+}

@@ -20,6 +20,7 @@ use crate::encode::{self, Encoding};
 use crate::image_io::{self, Planar, to_tensor};
 use crate::inputs::{Content, MemoryNeeds, Styles, fit_in_memory};
 use crate::loss::StyleGrams;
+use crate::measures::Measures;
 use crate::model::tiles;
 use crate::model::{Vgg19, weights};
 use crate::recipe::{LossSpec, Optimiser, Recipe, Schedule, Start};
@@ -151,6 +152,7 @@ impl Painter {
         // The optimiser kept the pixels in 0–255 (level.rs), so this is the picture as saved.
         let readout = self.readout_of(&last.image, photo, &last.grams, plans.last().and_then(|p| p.tile))?;
         let image = self.finish(last.image, photo);
+        let measures = Measures::of(&image, photo, &self.styles.images);
         encode::save_atomic(&image, target.path, target.encoding)?;
         Ok(RunSummary {
             iterations: tally.iterations_before,
@@ -164,6 +166,7 @@ impl Painter {
             height: image.height,
             stop: last.stop,
             readout,
+            measures,
             levels: summaries,
         })
     }
@@ -197,6 +200,9 @@ impl Painter {
         match (&self.plan.start, &content.init) {
             (Start::File(_), Some(file)) => file.resized(photo.width, photo.height),
             (Start::Noise { seed }, _) => image_io::noise(photo.width, photo.height, *seed),
+            (Start::Recoloured, _) if self.plan.colours == PreserveColors::None => {
+                colour::in_colours_of(photo, &self.styles.images)
+            }
             _ => photo.clone(),
         }
     }

@@ -168,7 +168,9 @@ pub struct RecipeFile {
     /// Style image's longer side as a multiple of the output's (`--style-scale`): above 1 the
     /// brush strokes get smaller, below 1 bigger. Default 1.
     pub style_scale: Option<f64>,
-    /// Starting image: "content", "noise" or an image path (`--init`). Default "content".
+    /// Starting image (`--init`): "recoloured" (the photo in the painting's colour mean and
+    /// covariance; the photo itself when colours are preserved), "content", "noise" or an image
+    /// path. Default "recoloured".
     pub init: String,
     /// Seed of the noise start (`--seed`). Default 0.
     pub seed: u64,
@@ -198,6 +200,11 @@ pub struct RecipeFile {
     /// End a level early once 10 iterations have moved its pixels by less than this RMS, in
     /// grey levels 0–255 (`--settle`); 0 runs every level's iterations. Default 2.5.
     pub settle: f64,
+    /// A style layer counts fully only where the painting's feature map at that layer has at
+    /// least this many positions per channel; with fewer its Gram matrix holds the painting's
+    /// layout (its faces and figures) more than its texture, and the layer's weight falls in
+    /// proportion. 0: every layer counts fully. Default 2.
+    pub gram_positions: f64,
     /// Per-layer weights keyed by layer name (`relu4_2`, `block4_conv2`, …).
     pub layers: BTreeMap<String, LayerWeights>,
 }
@@ -206,7 +213,7 @@ impl Default for RecipeFile {
     fn default() -> Self {
         let style = |name: &str| (name.to_string(), LayerWeights { style: 1.0, content: 0.0 });
         let mut layers: BTreeMap<_, _> =
-            ["relu1_1", "relu2_1", "relu3_1", "relu4_1", "relu5_1"].into_iter().map(style).collect();
+            ["relu1_1", "relu2_1", "relu3_1", "relu4_1"].into_iter().map(style).collect();
         layers.insert("relu4_2".into(), LayerWeights { style: 0.0, content: 1.0 });
         RecipeFile {
             content_weight: 1.0,
@@ -222,7 +229,7 @@ impl Default for RecipeFile {
             size: 512,
             style_size: None,
             style_scale: None,
-            init: "content".into(),
+            init: "recoloured".into(),
             seed: 0,
             device: DeviceChoice::Auto,
             max_memory: None,
@@ -234,6 +241,7 @@ impl Default for RecipeFile {
             learning_rate: 2.0,
             save_every: 0,
             settle: 2.5,
+            gram_positions: 2.0,
             layers,
         }
     }

@@ -27,6 +27,8 @@ pub struct LossSpec {
     pub content_reduction: Reduction,
     pub tv_reduction: Reduction,
     pub style_normalization: StyleNormalization,
+    /// Positions per channel a painting's map needs for its layer to count fully.
+    pub gram_positions: f64,
 }
 
 impl LossSpec {
@@ -145,6 +147,9 @@ impl Optimiser {
 pub enum Start {
     /// The content photo itself.
     Content,
+    /// The content photo recoloured to the painting's colour mean and covariance (the photo
+    /// itself when colours are preserved).
+    Recoloured,
     /// Gaussian noise around mid-grey, from this seed.
     Noise { seed: u64 },
     /// Another image, scaled to the output size.
@@ -152,10 +157,11 @@ pub enum Start {
 }
 
 impl Start {
-    /// `content`, `noise` or a path, as the `init` key and `--init` take it.
+    /// `content`, `recoloured`, `noise` or a path, as the `init` key and `--init` take it.
     pub fn parse(init: &str, seed: u64) -> Start {
         match init {
             "content" => Start::Content,
+            "recoloured" | "recolored" => Start::Recoloured,
             "noise" => Start::Noise { seed },
             path => Start::File(PathBuf::from(path)),
         }

@@ -52,6 +52,8 @@ fn loss_spec(asked: &RawRecipe) -> Result<LossSpec> {
     weight(asked, "content_weight", v.content_weight)?;
     weight(asked, "style_weight", v.style_weight)?;
     weight(asked, "tv_weight", v.tv_weight)?;
+    let positions_ok = v.gram_positions.is_finite() && (0.0..=64.0).contains(&v.gram_positions);
+    require(asked, positions_ok, "gram_positions", v.gram_positions, "must be between 0 and 64")?;
     let exponent_ok = v.tv_exponent.is_finite() && (0.5..=4.0).contains(&v.tv_exponent);
     require(asked, exponent_ok, "tv_exponent", v.tv_exponent, "must be between 0.5 and 4")?;
     let tv_ok = v.tv_normalization != Reduction::Relative;
@@ -75,6 +77,7 @@ fn loss_spec(asked: &RawRecipe) -> Result<LossSpec> {
         content_reduction: v.content_normalization,
         tv_reduction: v.tv_normalization,
         style_normalization: v.style_normalization,
+        gram_positions: v.gram_positions,
     })
 }
 
