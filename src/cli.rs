@@ -29,7 +29,8 @@ pub enum Command {
     /// Render a grid of VGG19 feature maps of an image: what each layer sees.
     Features(FeaturesArgs),
     /// Score images, made by nst or any other tool: relative content error (how much of the
-    /// photo is lost) and relative Gram error per style layer (how far from the painting).
+    /// photo is lost) and relative Gram error per style layer (how far from the painting); and,
+    /// each on its own line, the colour distance to the painting and the photo's structure kept.
     Score(ScoreArgs),
     /// List the VGG19 layer names a recipe may use.
     Layers,
@@ -76,7 +77,7 @@ pub struct ScoreArgs {
     /// The images to score.
     #[arg(value_name = "IMAGE", required = true)]
     pub images: Vec<PathBuf>,
-    /// Read the layers of this built-in recipe [default: default: relu4_2; relu1_1…relu5_1].
+    /// Read the layers of this built-in recipe [default: default: relu4_2; relu1_1…relu4_1].
     #[arg(long, value_name = "NAME", conflicts_with = "config")]
     pub preset: Option<String>,
     /// Read the layers of this recipe TOML file.

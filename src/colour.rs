@@ -1,6 +1,8 @@
 //! Colour preservation (Gatys, Bethge, Hertzmann & Shechtman, "Preserving Color in Neural
 //! Artistic Style Transfer", 2016): transfer luminance only, or recolour the painting first.
 
+mod distribution;
+
 use crate::image_io::Planar;
 
 /// How to keep the photo's colours (`preserve_colors` in the recipe).
@@ -85,11 +87,17 @@ pub fn match_colours(style: &Planar, photo: &Planar) -> Planar {
     recoloured(style, stats(photo))
 }
 
-/// `photo` recoloured to the colour mean and covariance of the `paintings` taken together, each
-/// counted by its blend weight: the painting's palette on the photo's layout. A Gram matrix
-/// does not pin a colour's mean and spread, so a run that starts from the photo keeps its
-/// palette; one that starts here has the painting's.
+/// `photo` recoloured to the colours of the `paintings` taken together, each counted by its
+/// blend weight: their mean and covariance first, then their whole distribution
+/// ([`distribution`]): the painting's palette on the photo's layout. A Gram matrix does not
+/// pin a colour's mean and spread, so a run that starts from the photo keeps its palette; one
+/// that starts here has the painting's.
 pub fn in_colours_of(photo: &Planar, paintings: &[(Planar, f64)]) -> Planar {
+    distribution::with_distribution_of(&in_colours_of_moments(photo, paintings), paintings)
+}
+
+/// `photo` with the colour mean and covariance of the `paintings` (weighted) taken together.
+pub(crate) fn in_colours_of_moments(photo: &Planar, paintings: &[(Planar, f64)]) -> Planar {
     let total: f64 = paintings.iter().map(|(_, w)| w.max(0.0)).sum();
     if total <= 0.0 {
         return photo.clone();
@@ -222,16 +230,16 @@ mod tests {
                     && (0..3).all(|c| (cov[r][c] - cov_t[r][c]).abs() < 0.02 * cov_t[r][r])
             })
         };
-        assert!(close(stats(&in_colours_of(&photo, &[(dark.clone(), 1.0)])), stats(&dark)));
+        assert!(close(stats(&in_colours_of_moments(&photo, &[(dark.clone(), 1.0)])), stats(&dark)));
         assert!(close(
-            stats(&in_colours_of(&photo, &[(dark.clone(), 2.0), (blue.clone(), 0.0)])),
+            stats(&in_colours_of_moments(&photo, &[(dark.clone(), 2.0), (blue.clone(), 0.0)])),
             stats(&dark)
         ));
         // Half and half: the mean halfway between the paintings'.
-        let (mu, _) = stats(&in_colours_of(&photo, &[(dark.clone(), 1.0), (blue.clone(), 1.0)]));
+        let (mu, _) = stats(&in_colours_of_moments(&photo, &[(dark.clone(), 1.0), (blue.clone(), 1.0)]));
         let (a, b) = (stats(&dark).0, stats(&blue).0);
         assert!((0..3).all(|c| (mu[c] - (a[c] + b[c]) / 2.0).abs() < 0.5), "{mu:?} vs {a:?}, {b:?}");
-        assert_eq!(in_colours_of(&photo, &[]), photo);
+        assert_eq!(in_colours_of_moments(&photo, &[]), photo);
     }
 
     #[test]

@@ -80,7 +80,7 @@ pub fn colour_distance(image: &Planar, paintings: &[(&Planar, f64)]) -> f64 {
 
 /// Fixed unit directions spread over a hemisphere (a Fibonacci spiral): a direction and its
 /// opposite give the same distance.
-fn directions() -> Vec<[f64; 3]> {
+pub(crate) fn directions() -> Vec<[f64; 3]> {
     let golden = std::f64::consts::PI * (3.0 - 5f64.sqrt());
     (0..DIRECTIONS)
         .map(|i| {
@@ -94,21 +94,27 @@ fn directions() -> Vec<[f64; 3]> {
 
 /// The weighted samples' quantiles at (k + ½)/[`QUANTILES`] along `direction`.
 fn quantiles(samples: &[([f64; 3], f64)], direction: &[f64; 3]) -> Vec<f64> {
-    let mut projected: Vec<(f64, f64)> = samples
-        .iter()
-        .map(|(p, w)| (p[0] * direction[0] + p[1] * direction[1] + p[2] * direction[2], *w))
-        .collect();
-    projected.sort_by(|a, b| a.0.total_cmp(&b.0));
-    let total: f64 = projected.iter().map(|(_, w)| w).sum();
-    let mut out = Vec::with_capacity(QUANTILES);
+    let projected = samples.iter().map(|(p, w)| (dot(p, direction), *w)).collect();
+    weighted_quantiles(projected, QUANTILES)
+}
+
+pub(crate) fn dot(a: &[f64; 3], b: &[f64; 3]) -> f64 {
+    a[0] * b[0] + a[1] * b[1] + a[2] * b[2]
+}
+
+/// The quantiles at (k + ½)/`count` of weighted values `(value, weight)`.
+pub(crate) fn weighted_quantiles(mut values: Vec<(f64, f64)>, count: usize) -> Vec<f64> {
+    values.sort_by(|a, b| a.0.total_cmp(&b.0));
+    let total: f64 = values.iter().map(|(_, w)| w).sum();
+    let mut out = Vec::with_capacity(count);
     let (mut index, mut below) = (0, 0.0);
-    for k in 0..QUANTILES {
-        let target = (k as f64 + 0.5) / QUANTILES as f64 * total;
-        while index + 1 < projected.len() && below + projected[index].1 < target {
-            below += projected[index].1;
+    for k in 0..count {
+        let target = (k as f64 + 0.5) / count as f64 * total;
+        while index + 1 < values.len() && below + values[index].1 < target {
+            below += values[index].1;
             index += 1;
         }
-        out.push(projected.get(index).map_or(0.0, |(v, _)| *v));
+        out.push(values.get(index).map_or(0.0, |(v, _)| *v));
     }
     out
 }

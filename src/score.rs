@@ -110,7 +110,7 @@ pub fn readout(
 }
 
 impl std::fmt::Display for Readout {
-    /// `content relu4_2 1.71; style relu1_1 0.020 … relu5_1 0.131 (mean 0.072)`
+    /// `content relu4_2 1.71; style relu1_1 0.020 … relu4_1 0.131 (mean 0.072)`
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let list = |errors: &[LayerError]| {
             errors.iter().map(|e| format!("{} {:.3}", e.name(), e.relative)).collect::<Vec<_>>().join(" ")

@@ -11,8 +11,14 @@ fn stylises_a_tiny_image_and_the_loss_falls() {
     let content = t.example("castle.jpg");
     let style = t.example("starry_night.jpg");
     let out = t.path("out.png");
+    // Every style layer at its full weight: at 32 px the default weighs relu3_1 and relu4_1
+    // down to a few percent (the painting's maps there have a handful of positions per
+    // channel), and their Gram errors stay where the noise left them.
+    std::fs::write(t.path("full.toml"), "gram_positions = 0\n").unwrap();
     let run = t.nst(&[
         "run",
+        "--config",
+        t.path("full.toml").to_str().unwrap(),
         "--content",
         content.to_str().unwrap(),
         "--style",
@@ -446,6 +452,8 @@ fn phone_photos_are_turned_upright_by_their_exif_orientation() {
     t.example("night_cafe.jpg");
     let args =
         ["run", "--device", "cpu", "-c", "phone.jpg", "-s", "night_cafe.jpg", "--size", "32", "-n", "1"];
+    // From the photo in its own colours: recoloured to the painting's, red need not stay red.
+    let args = [&args[..], &["--init", "content"]].concat();
     t.nst(&[&args[..], &["-o", "out.png"]].concat()).assert_ok();
     let out = image::open(t.path("out.png")).unwrap().to_rgb8();
     assert_eq!(out.dimensions(), (16, 32), "the photo was not turned upright");
@@ -520,7 +528,14 @@ fn a_container_memory_limit_refuses_what_the_host_would_allow() {
     std::fs::write(cgroup.join("memory.current"), "500000000\n").unwrap();
     let env = [("NST_CGROUP_ROOT", cgroup.to_str().unwrap())];
     let (c, s) = (t.example("cat.png"), t.example("night_cafe.jpg"));
+    // The layers down to relu5_1, whose 80 px halo makes even the smallest tile too large for
+    // this limit at 1024 px (the default stops at relu4_2 and would paint it in small tiles).
+    let deep =
+        "[layers]\nrelu1_1 = { style = 1.0 }\nrelu4_2 = { content = 1.0 }\nrelu5_1 = { style = 1.0 }\n";
+    std::fs::write(t.path("deep.toml"), deep).unwrap();
+    let deep = t.path("deep.toml");
     let args = ["run", "--device", "cpu", "-n", "1", "-c", c.to_str().unwrap(), "-s", s.to_str().unwrap()];
+    let args = [&args[..], &["--config", deep.to_str().unwrap()]].concat();
     let refused = t.nst_with_env(&env, &[&args[..], &["--size", "1024", "-o", "big.png"]].concat());
     refused.assert_fails(2, "container's memory limit");
     let stderr = refused.stderr();

@@ -8,7 +8,7 @@ use super::{Objective, StyleGrams, style_loss};
 use crate::Recipe;
 use crate::layers::VGG19;
 use crate::model::{Vgg19, weights};
-use crate::recipe::LossSpec;
+use crate::recipe::{Origin, RawRecipe};
 
 fn image(side: usize, seed: f32, device: &Device) -> Tensor<4> {
     let data: Vec<f32> =
@@ -19,11 +19,14 @@ fn image(side: usize, seed: f32, device: &Device) -> Tensor<4> {
 #[test]
 fn each_style_layer_counts_by_its_paintings_positions_per_channel() {
     let device = Device::flex();
-    let recipe = Recipe::default();
+    // The default's layers and relu5_1, which the default leaves out.
+    let text = "gram_positions = 2\n[layers]\nrelu1_1 = { style = 1.0 }\nrelu4_1 = { style = 1.0 }\n\
+                relu4_2 = { content = 1.0 }\nrelu5_1 = { style = 1.0 }\n";
+    let recipe = RawRecipe::from_toml(text, Origin::Default).and_then(Recipe::resolve).expect("a recipe");
     let model = Vgg19::new(weights::load(None, VGG19.len() - 1).expect("weights"), recipe.pooling, &device);
     // A 64 px painting: relu5_1 sees 4×4 positions for 512 channels, relu1_1 64×64 for 64.
     let (photo, painting, tiny) = (image(48, 0.0, &device), image(64, 5.0, &device), image(32, 7.0, &device));
-    let spec = LossSpec { gram_positions: 2.0, ..recipe.loss.clone() };
+    let spec = recipe.loss.clone();
     let grams = StyleGrams::new(&model, &spec, &[(painting.clone(), 1.0)], None);
     let relu = |name: &str| crate::layers::layer_index(name).expect("a VGG19 layer");
     assert_eq!(grams.texture_share(relu("relu5_1"), 2.0), 16.0 / 1024.0);

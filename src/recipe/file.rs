@@ -141,7 +141,7 @@ pub struct LayerWeights {
 pub struct RecipeFile {
     /// Global multiplier of the content loss. Default 1.
     pub content_weight: f64,
-    /// Global multiplier of the style loss. Default 3.
+    /// Global multiplier of the style loss. Default 6.
     pub style_weight: f64,
     /// Global multiplier of the variation loss. Default 0 (none: README, "Why no smoothing").
     pub tv_weight: f64,
@@ -217,7 +217,7 @@ impl Default for RecipeFile {
         layers.insert("relu4_2".into(), LayerWeights { style: 0.0, content: 1.0 });
         RecipeFile {
             content_weight: 1.0,
-            style_weight: 3.0,
+            style_weight: 6.0,
             tv_weight: 0.0,
             tv_exponent: 1.25,
             content_normalization: Reduction::Relative,

@@ -11,7 +11,7 @@ fn every_preset_parses_and_resolves() {
 fn default_preset_file_matches_the_built_in_default() {
     assert_eq!(RawRecipe::preset("default").unwrap().values, RecipeFile::default());
     let default = Recipe::default();
-    assert_eq!(default.loss.layers.len(), 6);
+    assert_eq!(default.loss.layers.len(), 5, "relu1_1…relu4_1 and relu4_2");
     let sides: Vec<_> = default.schedule.levels.iter().map(|l| (l.side, l.iterations)).collect();
     assert_eq!(sides, [(128, 60), (256, 30), (512, 40)], "auto scales at 512 px: halving, the finest 4/3");
 }
@@ -144,7 +144,7 @@ fn resolved_parts_hold_the_recipe() {
     assert_eq!(indices, [0, 2], "network order, zero-weight layers left out");
     assert_eq!((r.loss.style_indices(), r.loss.content_indices()), (vec![0, 2], vec![0]));
     assert_eq!((r.loss.deepest(), r.loss.min_side()), (2, 2));
-    assert_eq!(Recipe::default().loss.min_side(), 16, "relu5_1 sits after four pools");
+    assert_eq!(Recipe::default().loss.min_side(), 8, "relu4_2, the deepest, sits after three pools");
 }
 
 #[test]
