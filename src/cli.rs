@@ -28,9 +28,11 @@ pub enum Command {
     Batch(Box<BatchArgs>),
     /// Render a grid of VGG19 feature maps of an image: what each layer sees.
     Features(FeaturesArgs),
-    /// Score images, made by nst or any other tool: relative content error (how much of the
-    /// photo is lost) and relative Gram error per style layer (how far from the painting); and,
-    /// each on its own line, the colour distance to the painting and the photo's structure kept.
+    /// Score images, made by nst or any other tool, against a photo and a painting.
+    ///
+    /// The readout: relative content error (how much of the photo is lost) and relative Gram
+    /// error per style layer (how far from the painting); then, each on its own line, measures
+    /// no recipe minimises: the colour distance to the painting and the photo's structure kept.
     Score(ScoreArgs),
     /// List the VGG19 layer names a recipe may use.
     Layers,
