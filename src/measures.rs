@@ -56,18 +56,11 @@ const MAX_SAMPLES: usize = 1 << 18;
 /// Sliced Wasserstein distance in CIE Lab between `image`'s pixels and the weighted mixture of
 /// the `paintings`' pixels.
 pub fn colour_distance(image: &Planar, paintings: &[(&Planar, f64)]) -> f64 {
-    let picture: Vec<([f64; 3], f64)> = {
-        let lab = lab_samples(image);
-        let weight = 1.0 / lab.len().max(1) as f64;
-        lab.into_iter().map(|p| (p, weight)).collect()
+    let in_lab = |samples: Vec<([f64; 3], f64)>| -> Vec<([f64; 3], f64)> {
+        samples.into_iter().map(|(rgb, weight)| (lab(rgb), weight)).collect()
     };
-    let total: f64 = paintings.iter().map(|(_, w)| w.max(0.0)).sum();
-    let mut mixture = Vec::new();
-    for (painting, weight) in paintings {
-        let lab = lab_samples(painting);
-        let share = weight.max(0.0) / total.max(f64::MIN_POSITIVE) / lab.len().max(1) as f64;
-        mixture.extend(lab.into_iter().map(|p| (p, share)));
-    }
+    let picture = in_lab(mixture_samples(&[(image, 1.0)], MAX_SAMPLES));
+    let mixture = in_lab(mixture_samples(paintings, MAX_SAMPLES));
     let distance: f64 = directions()
         .iter()
         .map(|d| {
@@ -119,11 +112,20 @@ pub(crate) fn weighted_quantiles(mut values: Vec<(f64, f64)>, count: usize) -> V
     out
 }
 
-/// At most [`MAX_SAMPLES`] of the image's pixels, evenly strided, in CIE Lab.
-fn lab_samples(image: &Planar) -> Vec<[f64; 3]> {
-    let n = image.width * image.height;
-    let stride = n.div_ceil(MAX_SAMPLES).max(1);
-    (0..n).step_by(stride).map(|i| lab([0, 1, 2].map(|c| image.data[c * n + i] as f64))).collect()
+/// The RGB pixels of the `images` as one weighted mixture: at most `max` of each image's
+/// pixels (a regular stride), each image counted by its weight (those ≤ 0 left out), the
+/// weights summing to 1. Empty when no weight is positive.
+pub(crate) fn mixture_samples(images: &[(&Planar, f64)], max: usize) -> Vec<([f64; 3], f64)> {
+    let total: f64 = images.iter().map(|(_, w)| w.max(0.0)).sum();
+    let mut samples = Vec::new();
+    for (image, weight) in images.iter().filter(|(_, w)| *w > 0.0) {
+        let n = image.width * image.height;
+        let stride = n.div_ceil(max).max(1);
+        let share = weight / total / n.div_ceil(stride).max(1) as f64;
+        let pixel = |i: usize| [0, 1, 2].map(|c| image.data[c * n + i] as f64);
+        samples.extend((0..n).step_by(stride).map(|i| (pixel(i), share)));
+    }
+    samples
 }
 
 /// sRGB 0–255 → CIE L*a*b* (D65 white).

@@ -5,7 +5,7 @@
 
 use super::{from_pixels, pixel};
 use crate::image_io::Planar;
-use crate::measures::{directions, dot, weighted_quantiles};
+use crate::measures::{directions, dot, mixture_samples, weighted_quantiles};
 
 /// Rounds of marginal matching: each along three orthogonal axes.
 const ROUNDS: usize = 6;
@@ -19,16 +19,10 @@ const MAX_SAMPLES: usize = 1 << 16;
 /// pixel's projection is replaced by the painting's value at the same rank. Order along every
 /// axis is kept, so the photo's shapes stay where they were.
 pub fn with_distribution_of(image: &Planar, paintings: &[(Planar, f64)]) -> Planar {
-    let total: f64 = paintings.iter().map(|(_, w)| w.max(0.0)).sum();
-    if total <= 0.0 {
+    let paintings: Vec<(&Planar, f64)> = paintings.iter().map(|(p, w)| (p, *w)).collect();
+    let target = mixture_samples(&paintings, MAX_SAMPLES);
+    if target.is_empty() {
         return image.clone();
-    }
-    let mut target: Vec<([f64; 3], f64)> = Vec::new();
-    for (painting, weight) in paintings.iter().filter(|(_, w)| *w > 0.0) {
-        let n = painting.width * painting.height;
-        let stride = n.div_ceil(MAX_SAMPLES).max(1);
-        let share = weight / total / n.div_ceil(stride) as f64;
-        target.extend((0..n).step_by(stride).map(|i| (pixel(painting, i), share)));
     }
     let n = image.width * image.height;
     let mut pixels: Vec<[f64; 3]> = (0..n).map(|i| pixel(image, i)).collect();

@@ -168,9 +168,9 @@ pub struct RecipeFile {
     /// Style image's longer side as a multiple of the output's (`--style-scale`): above 1 the
     /// brush strokes get smaller, below 1 bigger. Default 1.
     pub style_scale: Option<f64>,
-    /// Starting image (`--init`): "recoloured" (the photo in the painting's colour mean and
-    /// covariance; the photo itself when colours are preserved), "content", "noise" or an image
-    /// path. Default "recoloured".
+    /// Starting image (`--init`): "recoloured" (the photo in the painting's colours: their mean
+    /// and covariance, then their whole distribution; the photo itself when colours are
+    /// preserved), "content", "noise" or an image path. Default "recoloured".
     pub init: String,
     /// Seed of the noise start (`--seed`). Default 0.
     pub seed: u64,

@@ -147,8 +147,8 @@ impl Optimiser {
 pub enum Start {
     /// The content photo itself.
     Content,
-    /// The content photo recoloured to the painting's colour mean and covariance (the photo
-    /// itself when colours are preserved).
+    /// The content photo recoloured to the painting's colours: their mean and covariance, then
+    /// their whole distribution (the photo itself when colours are preserved).
     Recoloured,
     /// Gaussian noise around mid-grey, from this seed.
     Noise { seed: u64 },
