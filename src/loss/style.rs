@@ -64,7 +64,7 @@ pub fn gram_loss(gram: Tensor<2>, target_gram: Tensor<2>, norm: StyleNormalizati
 /// when `per_channel` is 0. With fewer samples than features the matrix is little more than
 /// the samples themselves, and matching it redraws them: at a 512 px run's 256 px level, Père
 /// Tanguy's relu5_1 map has 12×15 positions for 512 channels, and his face came out in the
-/// castle's sky (README, The gallery).
+/// castle's sky (docs/measurements.md, The gallery).
 pub fn texture_share(positions: usize, channels: usize, per_channel: f64) -> f64 {
     if per_channel <= 0.0 {
         return 1.0;

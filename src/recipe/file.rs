@@ -143,7 +143,7 @@ pub struct RecipeFile {
     pub content_weight: f64,
     /// Global multiplier of the style loss. Default 6.
     pub style_weight: f64,
-    /// Global multiplier of the variation loss. Default 0 (none: README, "Why no smoothing").
+    /// Global multiplier of the variation loss. Default 0 (none: docs/measurements.md, "Why no smoothing").
     pub tv_weight: f64,
     /// Variation loss is (dx² + dy²)^tv_exponent over pixels (0–255 scale). Default 1.25.
     pub tv_exponent: f64,

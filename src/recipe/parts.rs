@@ -92,7 +92,7 @@ impl Schedule {
     /// without an entry in `level_iterations` gets `iterations` halved once per level, except
     /// the finest of several, which gets 4/3 of the level before it: the finest level decides
     /// the picture's detail and both errors, the coarse ones little (at 512 px 60/30/40 ended
-    /// with both errors lower than 80/40/30, in about the same time; README, "The schedule").
+    /// with both errors lower than 80/40/30, in about the same time; docs/measurements.md, "The schedule").
     pub fn coarse_to_fine(
         size: u32,
         levels: usize,

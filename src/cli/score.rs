@@ -8,8 +8,8 @@ use nst::measures::Measures;
 use nst::model::{Vgg19, weights};
 use nst::recipe::{RawRecipe, Recipe};
 
-use crate::cli::ScoreArgs;
-use crate::events::{self, SCHEMA, Score};
+use super::args::ScoreArgs;
+use super::events::{self, SCHEMA, Score};
 
 pub fn score(args: ScoreArgs) -> Result<()> {
     let recipe = Recipe::resolve(RawRecipe::chosen(args.config.as_deref(), args.preset.as_deref())?)?;
@@ -38,11 +38,11 @@ pub fn score(args: ScoreArgs) -> Result<()> {
                 readout: (&readout).into(),
                 measures: (&measures).into(),
             };
-            crate::progress::emit(&events::line(&line));
+            super::progress::emit(&events::line(&line));
         } else {
-            crate::progress::emit(&format!("{}: {readout}", path.display()));
+            super::progress::emit(&format!("{}: {readout}", path.display()));
             for line in measures.lines() {
-                crate::progress::emit(&format!("{}: {line}", path.display()));
+                super::progress::emit(&format!("{}: {line}", path.display()));
             }
         }
     }

@@ -9,8 +9,8 @@ use std::time::{Duration, Instant};
 use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
 use nst::report::{IterationReport, Progress};
 
-use crate::cli::ProgressMode;
-use crate::events::{self, Event, SCHEMA};
+use super::args::ProgressMode;
+use super::events::{self, Event, SCHEMA};
 
 /// How a run shows its progress (`--progress`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -1,28 +1,26 @@
-//! `nst run` and `nst layers`, and what `nst batch` shares with them: flags → recipe, the
-//! style blend and the interrupt flag.
+//! `nst run` and `nst layers`.
 
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
 
 use anyhow::Result;
 use nst::layers::{VGG19, aliases};
-use nst::recipe::{RawRecipe, Recipe};
+use nst::recipe::Recipe;
 use nst::report::Progress;
 use nst::transfer::RunOptions;
 use nst::usage;
 
 use nst::image_io::is_stdio;
 
-use crate::cli::{PaintArgs, RunArgs};
-use crate::events::{self, Event, Outcome, SCHEMA};
-use crate::progress::{Bar, JsonLines, Recorder, Shown};
+use super::args::RunArgs;
+use super::events::{self, Event, Outcome, SCHEMA};
+use super::paint::{blend, interrupt_flag, recipe_from};
+use super::progress::{Bar, JsonLines, Recorder, Shown};
 
 pub fn run(args: RunArgs) -> Result<()> {
     let options = resolve(&args)?;
     for (flag, path) in [("--log", &args.log), ("--sheet", &args.sheet)] {
         if let Some(path) = path {
-            crate::run_log::check_path(flag, path)?;
+            super::log::check_path(flag, path)?;
         }
     }
     if let Some(sheet) = &args.sheet {
@@ -46,11 +44,11 @@ pub fn run(args: RunArgs) -> Result<()> {
     }
     let result = nst::transfer::run_prepared(&options, prepared, &device, &mut progress);
     if let Some(log) = &args.log {
-        crate::run_log::write(log, &options, &device.description, &progress, &result)?;
+        super::log::write(log, &options, &device.description, &progress, &result)?;
     }
     if args.json {
         let end = Event::End { schema: SCHEMA, outcome: Outcome::of(&result), output: &options.output };
-        crate::progress::emit(&events::line(&end));
+        super::progress::emit(&events::line(&end));
     }
     let summary = result?;
     if let Some(path) = &args.sheet {
@@ -119,20 +117,6 @@ fn span(seconds: f64) -> String {
     }
 }
 
-/// Set by the first SIGINT/SIGTERM (the run then stops after the current iteration); a second
-/// one exits at once.
-pub fn interrupt_flag() -> Result<Arc<AtomicBool>> {
-    let flag = Arc::new(AtomicBool::new(false));
-    let handler_flag = flag.clone();
-    ctrlc::set_handler(move || {
-        if handler_flag.swap(true, Ordering::SeqCst) {
-            std::process::exit(130);
-        }
-    })
-    .map_err(|e| anyhow::anyhow!("cannot install the Ctrl-C handler: {e}"))?;
-    Ok(flag)
-}
-
 fn resolve(args: &RunArgs) -> Result<RunOptions> {
     let recipe = recipe_from(&args.paint)?;
     check_stdio(args, &recipe)?;
@@ -147,28 +131,6 @@ fn resolve(args: &RunArgs) -> Result<RunOptions> {
         save_partial: !args.no_partial,
         encoding: args.paint.encoding(),
     })
-}
-
-/// Pair each style with its `--style-blend` weight (equal weights when none are given).
-pub fn blend(styles: &[PathBuf], weights: &[f64]) -> Result<Vec<(PathBuf, f64)>> {
-    if weights.is_empty() {
-        return Ok(styles.iter().map(|s| (s.clone(), 1.0)).collect());
-    }
-    if weights.len() != styles.len() {
-        return Err(usage!(
-            "--style-blend: {} weights for {} --style images; give one per style",
-            weights.len(),
-            styles.len()
-        ));
-    }
-    Ok(styles.iter().cloned().zip(weights.iter().copied()).collect())
-}
-
-/// The recipe (`--config`, `--preset` or the default) with the flags applied on top, resolved.
-pub fn recipe_from(args: &PaintArgs) -> Result<Recipe> {
-    let mut asked = RawRecipe::chosen(args.config.as_deref(), args.preset.as_deref())?;
-    asked.apply(&args.overrides());
-    Recipe::resolve(asked)
 }
 
 /// `hood.jpg` + `wave.jpg` → `hood_wave.png` in the current directory (`stdin_wave.png` for

@@ -3,8 +3,8 @@
 
 use std::path::Path;
 
-use crate::events::{Iteration, Log, Outcome, RecipeFrom, SCHEMA, StyleInput};
-use crate::progress::Recorder;
+use super::events::{Iteration, Log, Outcome, RecipeFrom, SCHEMA, StyleInput};
+use super::progress::Recorder;
 use anyhow::Result;
 use nst::report::RunSummary;
 use nst::transfer::RunOptions;

@@ -19,10 +19,10 @@ use nst::painter::{Painter, Target};
 use nst::report::Progress;
 use nst::{Recipe, usage};
 
-use crate::cli::BatchArgs;
-use crate::events;
-use crate::progress::{self, Bar};
-use crate::run::{blend, interrupt_flag, recipe_from};
+use super::args::BatchArgs;
+use super::events;
+use super::paint::{blend, interrupt_flag, recipe_from};
+use super::progress::{self, Bar};
 
 /// One look of the batch: a style, or all styles blended.
 struct Look {
@@ -289,7 +289,7 @@ fn record(
             .with_context(|| format!("{}: cannot write the manifest", m.path.display()))?;
     }
     if json {
-        crate::progress::emit(&line.to_string());
+        progress::emit(&line.to_string());
     }
     Ok(())
 }

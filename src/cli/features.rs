@@ -5,7 +5,7 @@ use nst::layers::layer_index;
 use nst::model::{Vgg19, weights};
 use nst::{image_io, usage};
 
-use crate::cli::FeaturesArgs;
+use super::args::FeaturesArgs;
 
 const DEFAULT_LAYERS: [&str; 6] = ["relu1_1", "relu2_1", "relu3_1", "relu4_1", "relu4_2", "relu5_1"];
 

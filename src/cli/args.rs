@@ -1,4 +1,5 @@
-//! Command-line syntax. Turning flags into a validated run happens in `run.rs` and `batch.rs`.
+//! Command-line syntax: every command and flag, documented. Turning flags into a validated run
+//! happens in `paint.rs`, `run.rs` and `batch.rs`.
 
 use std::path::PathBuf;
 
