@@ -27,7 +27,7 @@ import time
 import contact_sheet
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-NST = os.path.join(ROOT, "target", "release", "nst")
+NST = os.environ.get("NST_BIN", os.path.join(ROOT, "target", "release", "nst"))
 EX = os.path.join(ROOT, "examples")
 PAINTINGS = os.path.join(ROOT, "benches", "gallery", "paintings")
 # The photos and paintings examples/ does not ship: ../shared/images, which

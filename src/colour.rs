@@ -2,11 +2,14 @@
 //! Artistic Style Transfer", 2016): transfer luminance only, or recolour the painting first.
 
 mod distribution;
+pub(crate) mod samples;
 
 use crate::image_io::Planar;
 
 /// How to keep the photo's colours (`preserve_colors` in the recipe).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Deserialize, serde::Serialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Default, serde::Deserialize, serde::Serialize, clap::ValueEnum,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum PreserveColors {
     /// The painting's colours.

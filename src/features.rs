@@ -1,15 +1,15 @@
 //! `nst features`: what VGG19 sees. A grid of the strongest feature maps of chosen layers (the
 //! seed post's "content image convolutional outputs" figure).
 
-use anyhow::{Result, anyhow};
-use burn::tensor::{Tensor, TensorData};
+use anyhow::Result;
 use image::{Rgb, RgbImage};
 
 use crate::device::ComputeDevice;
 use crate::draw;
-use crate::image_io::Planar;
+use crate::image_io::{Planar, to_tensor};
 use crate::layers::VGG19;
 use crate::model::Vgg19;
+use crate::readback;
 
 const TILE: u32 = 96;
 const GAP: u32 = 4;
@@ -24,20 +24,14 @@ pub fn feature_grid(
     per_layer: usize,
     device: &ComputeDevice,
 ) -> Result<RgbImage> {
-    let input = Tensor::<4>::from_data(
-        TensorData::new(image.data.clone(), [1, 3, image.height, image.width]),
-        &device.device,
-    );
+    let input = to_tensor(image, &device.device);
     let activations = model.forward(input, layers);
     let width = LABEL_WIDTH + per_layer as u32 * (TILE + GAP) + GAP;
     let height = layers.len() as u32 * (TILE + GAP) + GAP;
     let mut grid = RgbImage::from_pixel(width, height, Rgb([255, 255, 255]));
     for (row, (&layer, act)) in layers.iter().zip(activations).enumerate() {
         let [_, channels, h, w] = act.dims();
-        let values = act
-            .into_data()
-            .try_to_vec::<f32>()
-            .map_err(|e| anyhow!("reading {}'s activations: {e:?}", VGG19[layer].name))?;
+        let values = readback::values(act, &format!("{}'s activations", VGG19[layer].name))?;
         let map = |c: usize| &values[c * h * w..(c + 1) * h * w];
         let mut order: Vec<usize> = (0..channels).collect();
         let mean = |c: usize| map(c).iter().sum::<f32>() / (h * w) as f32;

@@ -178,6 +178,19 @@ pub(crate) fn fit_in_memory(
     halo: usize,
     on_gpu: bool,
 ) -> Result<Fit> {
+    fit_in_budget(needs, (width, height), iterations, styles, halo, memory::budget_for(needs.max, on_gpu))
+}
+
+/// [`fit_in_memory`] in a `budget` already known: bytes, and what sets them (for messages);
+/// `None`: no bound. Tests pass one, so that what fits does not depend on the machine's memory.
+fn fit_in_budget(
+    needs: &MemoryNeeds,
+    (width, height): (usize, usize),
+    iterations: usize,
+    styles: &Styles,
+    halo: usize,
+    budget: Option<(f64, String)>,
+) -> Result<Fit> {
     // `--tile-size` asks for tiles of at most its size wherever the image is larger.
     let with_asked_tile = |planned: Fit| {
         let tile = match (needs.tile, planned.tile) {
@@ -186,7 +199,7 @@ pub(crate) fn fit_in_memory(
         };
         Fit { tile: tile.filter(|&core| width.max(height) > core), ..planned }
     };
-    let Some((budget, limit)) = memory::budget_for(needs.max, on_gpu) else {
+    let Some((budget, limit)) = budget else {
         return Ok(with_asked_tile(Fit { tile: None, history: None }));
     };
     // L-BFGS keeps a pair per iteration until its history is full.
@@ -238,7 +251,7 @@ fn refusal(
 
 #[cfg(test)]
 mod tests {
-    use super::{MemoryNeeds, Styles, fit_in_memory};
+    use super::{MemoryNeeds, Styles, fit_in_budget};
     use crate::image_io::Planar;
 
     #[test]
@@ -247,7 +260,9 @@ mod tests {
         let styles = Styles { images: vec![(painting, 1.0)], paths: Vec::new() };
         let needs =
             MemoryNeeds { pairs: 10, size: "--size 4096".into(), side: 4096, max: Some(4 << 30), tile: None };
-        let fit = |iterations| fit_in_memory(&needs, (4096, 3072), iterations, &styles, 80, false);
+        // 4 GiB whatever the machine has free (fit_in_memory would take the less of the two).
+        let budget = || Some(((4u64 << 30) as f64, "allowed by --max-memory".to_string()));
+        let fit = |iterations| fit_in_budget(&needs, (4096, 3072), iterations, &styles, 80, budget());
         // Two iterations keep two pairs: room for them in tiles.
         let few = fit(2).expect("fits");
         assert!(few.tile.is_some() && few.history.is_none(), "{few:?}");

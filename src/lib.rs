@@ -5,10 +5,17 @@
 //!                                           ▲                                      painter runs the levels;
 //!                                        device                                   transfer runs one photo
 //! ```
-//! Data flows one way. Modules import only downwards in this list (callers first):
-//! transfer → painter → inputs, report → loss → optim, model → recipe → device, colour,
-//! measures, image_io, memory → layers, error. `optim` minimises a function of a tensor and
-//! knows nothing of images; `loss` takes a [`recipe::LossSpec`], the painter a schedule and a start.
+//! Data flows one way. Each module imports only modules after it in this list (callers first),
+//! which a test (`layering.rs`) reads and holds the code to:
+//!
+//! layers:
+//! fuzzing → transfer → painter → sheet → features → inputs → encode → loss → optim → model →
+//! recipe → report → measures → colour → device → image_io → readback → draw → jobs → memory →
+//! layers → error
+//!
+//! `optim` minimises a function of a tensor and knows nothing of images; `loss` takes a
+//! [`recipe::LossSpec`], the painter a schedule and a start; `report` is what a run tells its
+//! caller (the binary's progress bar, JSON and log are built on it, in `src/cli/`).
 
 pub mod colour;
 pub mod device;
@@ -28,9 +35,9 @@ pub mod memory;
 pub mod model;
 pub mod optim;
 pub mod painter;
+pub mod readback;
 pub mod recipe;
 pub mod report;
-pub mod score;
 pub mod sheet;
 pub mod transfer;
 
@@ -38,5 +45,7 @@ pub use error::UsageError;
 pub use recipe::Recipe;
 pub use transfer::{RunOptions, run};
 
+#[cfg(test)]
+mod layering;
 #[cfg(test)]
 mod mutation_tests;

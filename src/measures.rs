@@ -12,6 +12,7 @@
 //!   photo's, so colour-blind: 1 is the photo's structure untouched, lower means more of it was
 //!   painted over (by strokes, or by figures that are not in the photo).
 
+use crate::colour::samples::{directions, dot, mixture_samples, weighted_quantiles};
 use crate::image_io::Planar;
 
 /// The measures of one picture, each its own number.
@@ -61,7 +62,7 @@ pub fn colour_distance(image: &Planar, paintings: &[(&Planar, f64)]) -> f64 {
     };
     let picture = in_lab(mixture_samples(&[(image, 1.0)], MAX_SAMPLES));
     let mixture = in_lab(mixture_samples(paintings, MAX_SAMPLES));
-    let distance: f64 = directions()
+    let distance: f64 = directions(DIRECTIONS)
         .iter()
         .map(|d| {
             let (a, b) = (quantiles(&picture, d), quantiles(&mixture, d));
@@ -71,61 +72,10 @@ pub fn colour_distance(image: &Planar, paintings: &[(&Planar, f64)]) -> f64 {
     distance / DIRECTIONS as f64
 }
 
-/// Fixed unit directions spread over a hemisphere (a Fibonacci spiral): a direction and its
-/// opposite give the same distance.
-pub(crate) fn directions() -> Vec<[f64; 3]> {
-    let golden = std::f64::consts::PI * (3.0 - 5f64.sqrt());
-    (0..DIRECTIONS)
-        .map(|i| {
-            let z = (i as f64 + 0.5) / DIRECTIONS as f64;
-            let r = (1.0 - z * z).sqrt();
-            let phi = golden * i as f64;
-            [r * phi.cos(), r * phi.sin(), z]
-        })
-        .collect()
-}
-
 /// The weighted samples' quantiles at (k + ½)/[`QUANTILES`] along `direction`.
 fn quantiles(samples: &[([f64; 3], f64)], direction: &[f64; 3]) -> Vec<f64> {
     let projected = samples.iter().map(|(p, w)| (dot(p, direction), *w)).collect();
     weighted_quantiles(projected, QUANTILES)
-}
-
-pub(crate) fn dot(a: &[f64; 3], b: &[f64; 3]) -> f64 {
-    a[0] * b[0] + a[1] * b[1] + a[2] * b[2]
-}
-
-/// The quantiles at (k + ½)/`count` of weighted values `(value, weight)`.
-pub(crate) fn weighted_quantiles(mut values: Vec<(f64, f64)>, count: usize) -> Vec<f64> {
-    values.sort_by(|a, b| a.0.total_cmp(&b.0));
-    let total: f64 = values.iter().map(|(_, w)| w).sum();
-    let mut out = Vec::with_capacity(count);
-    let (mut index, mut below) = (0, 0.0);
-    for k in 0..count {
-        let target = (k as f64 + 0.5) / count as f64 * total;
-        while index + 1 < values.len() && below + values[index].1 < target {
-            below += values[index].1;
-            index += 1;
-        }
-        out.push(values.get(index).map_or(0.0, |(v, _)| *v));
-    }
-    out
-}
-
-/// The RGB pixels of the `images` as one weighted mixture: at most `max` of each image's
-/// pixels (a regular stride), each image counted by its weight (those ≤ 0 left out), the
-/// weights summing to 1. Empty when no weight is positive.
-pub(crate) fn mixture_samples(images: &[(&Planar, f64)], max: usize) -> Vec<([f64; 3], f64)> {
-    let total: f64 = images.iter().map(|(_, w)| w.max(0.0)).sum();
-    let mut samples = Vec::new();
-    for (image, weight) in images.iter().filter(|(_, w)| *w > 0.0) {
-        let n = image.width * image.height;
-        let stride = n.div_ceil(max).max(1);
-        let share = weight / total / n.div_ceil(stride).max(1) as f64;
-        let pixel = |i: usize| [0, 1, 2].map(|c| image.data[c * n + i] as f64);
-        samples.extend((0..n).step_by(stride).map(|i| (pixel(i), share)));
-    }
-    samples
 }
 
 /// sRGB 0–255 → CIE L*a*b* (D65 white).

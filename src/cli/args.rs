@@ -5,10 +5,9 @@ use std::path::PathBuf;
 
 use clap::{Parser, Subcommand, ValueEnum};
 
-use nst::colour::PreserveColors;
 use nst::device::DeviceChoice;
 use nst::jobs::Shard;
-use nst::recipe::{MemorySize, OptimizerKind, Overrides, Pooling, Scales};
+use nst::recipe::Overrides;
 
 #[derive(Parser, Debug)]
 #[command(name = "nst", version, about = "Neural style transfer (Gatys et al.) on VGG19")]
@@ -207,74 +206,8 @@ pub struct PaintArgs {
     /// Recipe TOML file (see weights/presets/default.toml).
     #[arg(long, value_name = "FILE")]
     pub config: Option<PathBuf>,
-    /// Override the recipe's global content weight.
-    #[arg(long, value_name = "W")]
-    pub content_weight: Option<f64>,
-    /// Override the recipe's global style weight.
-    #[arg(long, value_name = "W")]
-    pub style_weight: Option<f64>,
-    /// Override the recipe's variation (smoothness) weight [recipe default: 0, none].
-    #[arg(long, value_name = "W")]
-    pub tv_weight: Option<f64>,
-    /// Iterations at the coarsest level, half as many at each finer one, 4/3 of the level
-    /// before at the finest (see --scales) [recipe default: 60].
-    #[arg(long, short = 'n', value_name = "N")]
-    pub iterations: Option<usize>,
-    /// L-BFGS history size [recipe default: 10].
-    #[arg(long, value_name = "N")]
-    pub history: Option<usize>,
-    /// Pooling between VGG19 blocks [recipe default: max].
-    #[arg(long, value_enum)]
-    pub pooling: Option<Pool>,
-    /// Longer side of the output in pixels [recipe default: 512].
-    #[arg(long, value_name = "PX")]
-    pub size: Option<u32>,
-    /// Longer side the style image is scaled to [default: --size].
-    #[arg(long, value_name = "PX", conflicts_with = "style_scale")]
-    pub style_size: Option<u32>,
-    /// Style image size as a multiple of the output's: >1 smaller brush strokes, <1 bigger.
-    #[arg(long, value_name = "F")]
-    pub style_scale: Option<f64>,
-    /// Starting image: recoloured (the photo in the painting's colours), content (the photo as
-    /// it is), noise, or an image file [recipe default: recoloured].
-    #[arg(long, value_name = "recoloured|content|noise|FILE")]
-    pub init: Option<String>,
-    /// Keep the photo's colours: luminance (transfer brightness only) or match (recolour the
-    /// painting to the photo's colours) [recipe default: none].
-    #[arg(long, value_enum, value_name = "MODE")]
-    pub preserve_colors: Option<Colours>,
-    /// Coarse-to-fine levels, each twice the size of the last, ending at --size: big strokes
-    /// and the painting's colours come cheaply at small sizes. auto: from 128 px up (512 px:
-    /// 128, 256, 512) [recipe default: auto].
-    #[arg(long, value_name = "N|auto")]
-    pub scales: Option<Scales>,
-    /// Write OUTPUT_0100.png … every N iterations [recipe default: 0, none].
-    #[arg(long, value_name = "N")]
-    pub save_every: Option<usize>,
-    /// End a level once 10 iterations change the picture by less than G grey levels (RMS,
-    /// 0–255); 0 runs every iteration [recipe default: 2.5].
-    #[arg(long, value_name = "G")]
-    pub settle: Option<f64>,
-    /// The pixel optimiser [recipe default: lbfgs].
-    #[arg(long, value_enum)]
-    pub optimizer: Option<Optimizer>,
-    /// Adam's step size in 0–255 pixel units [recipe default: 2].
-    #[arg(long, value_name = "RATE")]
-    pub lr: Option<f64>,
-    /// Seed for --init noise; the same seed gives the same run on the same device.
-    #[arg(long)]
-    pub seed: Option<u64>,
-    /// Where to compute: auto (a GPU if found, else the CPU), gpu or cpu [recipe default: auto].
-    #[arg(long, value_name = "auto|gpu|gpu:N|cpu", help_heading = "Device and network")]
-    pub device: Option<DeviceChoice>,
-    /// Memory the run may use (4G, 512M): levels that would not fit are evaluated in tiles
-    /// [default: what the machine or its container has available].
-    #[arg(long, value_name = "SIZE", help_heading = "Device and network")]
-    pub max_memory: Option<MemorySize>,
-    /// Evaluate every level larger than N px in tiles of at most N px a side, whether or not
-    /// memory requires it (the result is the same) [recipe default: 0, only when it does].
-    #[arg(long, value_name = "N", help_heading = "Device and network")]
-    pub tile_size: Option<usize>,
+    #[command(flatten)]
+    pub recipe: Overrides,
     /// VGG19 weights (safetensors; Keras or torchvision names) [default: built in].
     #[arg(long, value_name = "FILE", help_heading = "Device and network")]
     pub weights: Option<PathBuf>,
@@ -302,67 +235,6 @@ impl PaintArgs {
         };
         nst::encode::Encoding { jpeg_quality: self.quality, png_depth, text: Vec::new() }
     }
-
-    /// The recipe keys these flags set.
-    pub fn overrides(&self) -> Overrides {
-        Overrides {
-            content_weight: self.content_weight,
-            style_weight: self.style_weight,
-            tv_weight: self.tv_weight,
-            iterations: self.iterations,
-            history_size: self.history,
-            size: self.size,
-            style_size: self.style_size,
-            style_scale: self.style_scale,
-            pooling: self.pooling.map(Into::into),
-            init: self.init.clone(),
-            seed: self.seed,
-            device: self.device,
-            max_memory: self.max_memory,
-            tile_size: self.tile_size,
-            preserve_colors: self.preserve_colors.map(Into::into),
-            scales: self.scales,
-            save_every: self.save_every,
-            settle: self.settle,
-            optimizer: self.optimizer.map(Into::into),
-            learning_rate: self.lr,
-        }
-    }
-}
-
-/// `--pooling`: the recipe's [`Pooling`].
-#[derive(Debug, Clone, Copy, ValueEnum)]
-pub enum Pool {
-    Max,
-    /// Gatys et al. found average pooling gives slightly smoother results.
-    Avg,
-}
-
-impl From<Pool> for Pooling {
-    fn from(p: Pool) -> Self {
-        match p {
-            Pool::Max => Pooling::Max,
-            Pool::Avg => Pooling::Avg,
-        }
-    }
-}
-
-/// `--optimizer`: the recipe's [`OptimizerKind`].
-#[derive(Debug, Clone, Copy, ValueEnum)]
-pub enum Optimizer {
-    /// L-BFGS with a strong-Wolfe line search: the classic choice for style transfer.
-    Lbfgs,
-    /// Adam: one evaluation per iteration, noisier.
-    Adam,
-}
-
-impl From<Optimizer> for OptimizerKind {
-    fn from(o: Optimizer) -> Self {
-        match o {
-            Optimizer::Lbfgs => OptimizerKind::Lbfgs,
-            Optimizer::Adam => OptimizerKind::Adam,
-        }
-    }
 }
 
 /// `--depth`: PNG bits per channel.
@@ -381,25 +253,4 @@ pub enum ProgressMode {
     Bar,
     Lines,
     None,
-}
-
-/// `--preserve-colors`: the recipe's [`PreserveColors`].
-#[derive(Debug, Clone, Copy, ValueEnum)]
-pub enum Colours {
-    /// The painting's colours.
-    None,
-    /// Optimise luminance only, then put back the photo's chroma (YIQ).
-    Luminance,
-    /// Recolour the painting to the photo's colour mean and covariance first.
-    Match,
-}
-
-impl From<Colours> for PreserveColors {
-    fn from(c: Colours) -> Self {
-        match c {
-            Colours::None => PreserveColors::None,
-            Colours::Luminance => PreserveColors::Luminance,
-            Colours::Match => PreserveColors::Match,
-        }
-    }
 }

@@ -9,7 +9,7 @@ use anyhow::Result;
 use nst::measures::Measures;
 use nst::recipe::RecipeFile;
 use nst::report::{IterationReport, LevelSummary, RunSummary};
-use nst::score::{LayerError, Readout};
+use nst::report::{LayerError, Readout};
 use serde::Serialize;
 
 pub const SCHEMA: u32 = 1;

@@ -42,6 +42,6 @@ pub fn blend(styles: &[PathBuf], weights: &[f64]) -> Result<Vec<(PathBuf, f64)>>
 /// The recipe (`--config`, `--preset` or the default) with the flags applied on top, resolved.
 pub fn recipe_from(args: &PaintArgs) -> Result<Recipe> {
     let mut asked = RawRecipe::chosen(args.config.as_deref(), args.preset.as_deref())?;
-    asked.apply(&args.overrides());
+    asked.apply(&args.recipe);
     Recipe::resolve(asked)
 }

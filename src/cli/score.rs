@@ -26,8 +26,15 @@ pub fn score(args: ScoreArgs) -> Result<()> {
     let model = Vgg19::new(weights, recipe.pooling, &device.device);
     for (path, image) in args.images.iter().zip(&images) {
         let tile = if device.is_gpu { None } else { tile_for(image, &recipe) };
-        let readout =
-            nst::score::of_image(&model, &recipe.loss, image, &photo, &painting, &device.device, tile)?;
+        let readout = nst::loss::readout::of_image(
+            &model,
+            &recipe.loss,
+            image,
+            &photo,
+            &painting,
+            &device.device,
+            tile,
+        )?;
         let measures = measures_of(image, &photo, &painting);
         if args.json {
             let line = Score {

@@ -3,14 +3,17 @@
 //! distribution, not only its mean and covariance. A dark painting with bright flowers is two
 //! clusters of colour; matching its mean and covariance gives the photo one grey-brown cloud.
 
+use super::samples::{directions, dot, mixture_samples, weighted_quantiles};
 use super::{from_pixels, pixel};
 use crate::image_io::Planar;
-use crate::measures::{directions, dot, mixture_samples, weighted_quantiles};
 
 /// Rounds of marginal matching: each along three orthogonal axes.
 const ROUNDS: usize = 6;
 /// Quantiles of the paintings' distribution kept for the matching.
 const QUANTILES: usize = 1024;
+/// The spiral of directions the rounds' axes are drawn from (the colour distance's 32, so that
+/// the transfer moves along the same spread of directions the distance measures).
+const SPIRAL_DIRECTIONS: usize = 32;
 /// Painting pixels sampled at most (a regular stride).
 const MAX_SAMPLES: usize = 1 << 16;
 
@@ -26,7 +29,7 @@ pub fn with_distribution_of(image: &Planar, paintings: &[(Planar, f64)]) -> Plan
     }
     let n = image.width * image.height;
     let mut pixels: Vec<[f64; 3]> = (0..n).map(|i| pixel(image, i)).collect();
-    let spiral = directions();
+    let spiral = directions(SPIRAL_DIRECTIONS);
     for round in 0..ROUNDS {
         for axis in
             orthonormal_axes(spiral[(round * 5) % spiral.len()], spiral[(round * 5 + 2) % spiral.len()])

@@ -119,7 +119,7 @@ pub fn init_adapter(adapter: &Adapter) -> Result<ComputeDevice> {
             .map_err(|e| anyhow::anyhow!("{e}"))?;
         // A tiny computation read back: catches adapters that initialise but cannot run.
         let x = Tensor::<1>::from_floats([1.0, 2.0, 3.0], &device);
-        let sum: f32 = x.clone().mul(x).sum().try_into_scalar().map_err(|e| anyhow::anyhow!("{e:?}"))?;
+        let sum = crate::readback::scalar(x.clone().mul(x).sum(), "a test sum")?;
         if sum != 14.0 {
             bail!("test computation returned {sum}, expected 14");
         }

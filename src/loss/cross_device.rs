@@ -66,10 +66,7 @@ pub fn evaluate(
         objective = objective.tiled(core);
     }
     let (terms, gradient) = objective.evaluate(&image(3).reshape([3 * side * side]))?;
-    let gradient = gradient
-        .into_data()
-        .try_to_vec::<f32>()
-        .map_err(|e| anyhow::anyhow!("reading the gradient: {e:?}"))?;
+    let gradient = crate::readback::values(gradient, "the gradient")?;
     Ok(Evaluation { loss: terms.total(), gradient })
 }
 

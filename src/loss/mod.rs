@@ -3,6 +3,7 @@
 
 pub mod content;
 pub mod cross_device;
+pub mod readout;
 pub mod style;
 mod tiled;
 pub mod variation;
@@ -21,25 +22,14 @@ use crate::model::Vgg19;
 use crate::model::tiles::TileGrid;
 use crate::optim::DifferentiableFunction;
 use crate::recipe::{LayerSpec, LossSpec};
-
-/// The weighted value of each term (each already multiplied by its global weight).
-#[derive(Debug, Clone, Copy, Default, PartialEq)]
-pub struct LossTerms {
-    pub content: f64,
-    pub style: f64,
-    pub variation: f64,
-}
-
-impl LossTerms {
-    pub fn total(&self) -> f64 {
-        self.content + self.style + self.variation
-    }
-}
+pub use crate::report::LossTerms;
 
 /// The painting's Gram matrix at each layer with a style weight (the styles' Grams blended by
 /// weight), by VGG19 layer index; computed once and shared by every image painted in that style.
 #[derive(Clone)]
-pub struct StyleGrams(Vec<StyleLayer>);
+pub struct StyleGrams {
+    layers: Vec<StyleLayer>,
+}
 
 #[derive(Clone)]
 struct StyleLayer {
@@ -80,18 +70,18 @@ impl StyleGrams {
                 }
             }
         }
-        StyleGrams(layers)
+        StyleGrams { layers }
     }
 
     /// The target Gram matrix of VGG19 layer `index`, if it carries style.
     pub fn of_layer(&self, index: usize) -> Option<&Tensor<2>> {
-        self.0.iter().find(|layer| layer.index == index).map(|layer| &layer.gram)
+        self.layers.iter().find(|layer| layer.index == index).map(|layer| &layer.gram)
     }
 
     /// How far layer `index`'s Gram can be taken as the painting's texture, 0–1
     /// ([`style::texture_share`]); 1 for a layer without style.
     pub fn texture_share(&self, index: usize, per_channel: f64) -> f64 {
-        self.0.iter().find(|layer| layer.index == index).map_or(1.0, |layer| {
+        self.layers.iter().find(|layer| layer.index == index).map_or(1.0, |layer| {
             style::texture_share(layer.positions, VGG19[index].out_channels, per_channel)
         })
     }
@@ -196,10 +186,6 @@ impl Objective {
         None
     }
 
-    pub fn shape(&self) -> [usize; 4] {
-        self.shape
-    }
-
     /// The terms of evaluation number `evaluation` (counting from 1), if it is recent.
     pub fn terms_of(&self, evaluation: usize) -> Option<LossTerms> {
         self.recent.iter().find(|(n, _)| *n == evaluation).map(|(_, terms)| *terms)
@@ -252,12 +238,7 @@ impl Objective {
             .grad(&grads)
             .ok_or_else(|| anyhow!("no gradient reached the image"))?
             .reshape([x.dims()[0]]);
-        let values: Vec<f32> = terms
-            .without_autodiff()
-            .try_into_data()
-            .map_err(|e| anyhow!("reading the loss: {e:?}"))?
-            .try_to_vec::<f32>()
-            .map_err(|e| anyhow!("reading the loss: {e:?}"))?;
+        let values = crate::readback::values(terms.without_autodiff(), "the loss")?;
         let terms =
             LossTerms { content: values[0] as f64, style: values[1] as f64, variation: values[2] as f64 };
         Ok((terms, gradient))

@@ -159,6 +159,5 @@ impl Objective {
 }
 
 fn scalar(t: Tensor<1>) -> Result<f64> {
-    let value: f32 = t.try_into_scalar().map_err(|e| anyhow!("reading the loss: {e:?}"))?;
-    Ok(value as f64)
+    crate::readback::scalar(t, "the loss")
 }

@@ -61,11 +61,6 @@ impl Vgg19 {
         Vgg19 { convs, cpu_convs, pooling, preprocessing: weights.preprocessing }
     }
 
-    /// Number of convolution layers loaded; `forward` can reach layers below this.
-    pub fn depth(&self) -> usize {
-        self.convs.len()
-    }
-
     /// Activations (after the ReLU) of the layers `wanted` (indices into [`VGG19`], ascending),
     /// for an RGB image `[1, 3, H, W]` with values 0–255. Stops at the deepest one.
     pub fn forward(&self, rgb: Tensor<4>, wanted: &[usize]) -> Vec<Tensor<4>> {

@@ -150,17 +150,22 @@ fn read_layer(file: &SafeTensors, naming: Naming, layer: &ConvLayer) -> Result<C
 fn conv_kernel(file: &SafeTensors, name: &str, o: usize, i: usize) -> Result<Vec<f32>> {
     let view = file.tensor(name).map_err(|_| anyhow::anyhow!("missing tensor '{name}'"))?;
     if view.shape() == [3, 3, i, o] {
-        let hwio = floats(file, name, &[3, 3, i, o])?;
-        let mut oihw = vec![0.0; hwio.len()];
-        for (idx, v) in hwio.into_iter().enumerate() {
-            let (oc, rest) = (idx % o, idx / o);
-            let (ic, rest) = (rest % i, rest / i);
-            let (kw, kh) = (rest % 3, rest / 3);
-            oihw[((oc * i + ic) * 3 + kh) * 3 + kw] = v;
-        }
-        return Ok(oihw);
+        return Ok(hwio_to_oihw(&floats(file, name, &[3, 3, i, o])?, i, o));
     }
     floats(file, name, &[o, i, 3, 3])
+}
+
+/// A 3×3 kernel of `i` inputs and `o` outputs from Keras's (3, 3, in, out) order to PyTorch's
+/// (out, in, 3, 3).
+fn hwio_to_oihw(hwio: &[f32], i: usize, o: usize) -> Vec<f32> {
+    let mut oihw = vec![0.0; hwio.len()];
+    for (idx, &v) in hwio.iter().enumerate() {
+        let (oc, rest) = (idx % o, idx / o);
+        let (ic, rest) = (rest % i, rest / i);
+        let (kw, kh) = (rest % 3, rest / 3);
+        oihw[((oc * i + ic) * 3 + kh) * 3 + kw] = v;
+    }
+    oihw
 }
 
 fn tensor<'a>(
@@ -341,5 +346,178 @@ mod tests {
     fn not_safetensors_at_all() {
         let err = error(b"\x89PNG not weights at all", 0);
         assert!(err.contains("w.safetensors") && err.contains("not a valid safetensors"), "{err}");
+    }
+
+    /// VGG19's convolutions as Keras names them, written out here rather than read from
+    /// [`VGG19`]: (name, in channels, out channels, place in torchvision's `features`).
+    const KERAS_VGG19: [(&str, usize, usize, usize); 16] = [
+        ("block1_conv1", 3, 64, 0),
+        ("block1_conv2", 64, 64, 2),
+        ("block2_conv1", 64, 128, 5),
+        ("block2_conv2", 128, 128, 7),
+        ("block3_conv1", 128, 256, 10),
+        ("block3_conv2", 256, 256, 12),
+        ("block3_conv3", 256, 256, 14),
+        ("block3_conv4", 256, 256, 16),
+        ("block4_conv1", 256, 512, 19),
+        ("block4_conv2", 512, 512, 21),
+        ("block4_conv3", 512, 512, 23),
+        ("block4_conv4", 512, 512, 25),
+        ("block5_conv1", 512, 512, 28),
+        ("block5_conv2", 512, 512, 30),
+        ("block5_conv3", 512, 512, 32),
+        ("block5_conv4", 512, 512, 34),
+    ];
+
+    /// A safetensors file of `(name, shape, values)`, every tensor stored as `dtype` (F32 or F16).
+    fn file_of(tensors: &[(String, Vec<usize>, Vec<f32>)], dtype: Dtype) -> Vec<u8> {
+        let bytes: Vec<Vec<u8>> = tensors
+            .iter()
+            .map(|(_, _, values)| match dtype {
+                Dtype::F16 => values.iter().flat_map(|v| half::f16::from_f32(*v).to_le_bytes()).collect(),
+                _ => values.iter().flat_map(|v| v.to_le_bytes()).collect(),
+            })
+            .collect();
+        let views = tensors.iter().zip(&bytes).map(|((name, shape, _), bytes)| {
+            (name.clone(), safetensors::tensor::TensorView::new(dtype, shape.clone(), bytes).unwrap())
+        });
+        safetensors::serialize(views, None).unwrap()
+    }
+
+    /// Kernel `{weight}` (out, in, 3, 3) and bias `{bias}` of one layer, filled with `value`
+    /// and `-value`.
+    fn constant_layer(
+        (weight, bias): (String, String),
+        (i, o): (usize, usize),
+        value: f32,
+    ) -> [(String, Vec<usize>, Vec<f32>); 2] {
+        [(weight, vec![o, i, 3, 3], vec![value; o * i * 9]), (bias, vec![o], vec![-value; o])]
+    }
+
+    #[test]
+    fn every_keras_name_loads_its_own_layer() {
+        type Names = fn(&str, usize) -> (String, String);
+        let namings: [(&str, Names, Preprocessing); 3] = [
+            ("_W / _b", |name, _| (format!("{name}_W"), format!("{name}_b")), Preprocessing::Caffe),
+            (
+                ".weight / .bias",
+                |name, _| (format!("{name}.weight"), format!("{name}.bias")),
+                Preprocessing::Caffe,
+            ),
+            (
+                "torchvision",
+                |_, at| (format!("features.{at}.weight"), format!("features.{at}.bias")),
+                Preprocessing::Torchvision,
+            ),
+        ];
+        for (naming, names, preprocessing) in namings {
+            // Layer k holds k + 1 in its kernel and -(k + 1) in its bias: each convolution
+            // loaded shows which tensors it was read from.
+            let tensors: Vec<_> = KERAS_VGG19
+                .iter()
+                .enumerate()
+                .flat_map(|(k, &(name, i, o, at))| constant_layer(names(name, at), (i, o), k as f32 + 1.0))
+                .collect();
+            let w = parse(&file_of(&tensors, Dtype::F16), "named.safetensors", VGG19.len() - 1)
+                .unwrap_or_else(|e| panic!("{naming}: {e:#}"));
+            assert_eq!(w.preprocessing, preprocessing, "{naming}");
+            assert_eq!(w.convs.len(), 16, "{naming}");
+            for (k, (conv, &(name, i, o, _))) in w.convs.iter().zip(&KERAS_VGG19).enumerate() {
+                let value = k as f32 + 1.0;
+                assert_eq!(VGG19[k].name, name, "layer {k}");
+                assert_eq!(conv.weight.len(), o * i * 9, "{naming} {name}");
+                assert!(conv.weight.iter().all(|&v| v == value), "{naming} {name}: kernel of another layer");
+                assert_eq!(conv.bias, vec![-value; o], "{naming} {name}: bias of another layer");
+            }
+        }
+    }
+
+    #[test]
+    fn an_unknown_keras_name_is_refused_naming_the_tensor_expected() {
+        let layers = |rename: &dyn Fn(String) -> String| -> Vec<u8> {
+            let tensors: Vec<_> = KERAS_VGG19[..3]
+                .iter()
+                .flat_map(|&(name, i, o, _)| {
+                    let [w, b] = constant_layer((format!("{name}_W"), format!("{name}_b")), (i, o), 1.0);
+                    [(rename(w.0), w.1, w.2), (rename(b.0), b.1, b.2)]
+                })
+                .collect();
+            file_of(&tensors, Dtype::F32)
+        };
+        parse(&layers(&|n| n), "w.safetensors", 2).expect("the same file, named as expected, loads");
+        for (from, to, expected) in [
+            ("block2_conv1_W", "block2_conv3_W", "block2_conv1_W"),
+            ("block1_conv2_b", "block1_conv2_bias", "block1_conv2_b"),
+            ("block2_conv1_W", "block2_conv1.weight", "block2_conv1_W"),
+        ] {
+            let bytes = layers(&|n| if n == from { to.to_string() } else { n });
+            let err = error(&bytes, 2);
+            assert!(
+                err.contains("w.safetensors") && err.contains(&format!("missing tensor '{expected}'")),
+                "{from} stored as {to}: {err}"
+            );
+        }
+        // Keras's own HDF5 paths: no layer named as nst reads them.
+        let keras_paths = layers(&|n| format!("vgg19/{n}/kernel:0"));
+        let err = error(&keras_paths, 2);
+        assert!(
+            err.contains("w.safetensors")
+                && err.contains("no VGG19 tensors")
+                && err.contains("block1_conv1_W"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn hwio_kernels_come_out_oihw() {
+        // in[h][w][i][o] = 1000 h + 100 w + 10 i + o: a kernel of 2 inputs and 4 outputs.
+        let (i, o) = (2, 4);
+        let hwio: Vec<f32> = (0..3 * 3 * i * o)
+            .map(|idx| {
+                let (oc, ic, kw, kh) = (idx % o, idx / o % i, idx / (o * i) % 3, idx / (o * i * 3));
+                (1000 * kh + 100 * kw + 10 * ic + oc) as f32
+            })
+            .collect();
+        let oihw = hwio_to_oihw(&hwio, i, o);
+        let at = |oc: usize, ic: usize, kh: usize, kw: usize| oihw[((oc * i + ic) * 3 + kh) * 3 + kw];
+        // Output 0, input 0: its 3×3 taps, row by row.
+        assert_eq!(oihw[..9], [0.0, 100.0, 200.0, 1000.0, 1100.0, 1200.0, 2000.0, 2100.0, 2200.0]);
+        assert_eq!(oihw[9..12], [10.0, 110.0, 210.0], "output 0, input 1");
+        assert_eq!(oihw[18], 1.0, "output 1, input 0, top left");
+        assert_eq!(at(3, 1, 2, 0), 2013.0);
+        assert_eq!(at(2, 0, 0, 2), 202.0);
+        assert_eq!(at(1, 1, 1, 2), 1211.0);
+        for (oc, ic, kh, kw) in (0..o * i * 9).map(|n| (n / (i * 9), n / 9 % i, n / 3 % 3, n % 3)) {
+            assert_eq!(at(oc, ic, kh, kw), (1000 * kh + 100 * kw + 10 * ic + oc) as f32);
+        }
+    }
+
+    #[test]
+    fn a_keras_file_in_hwio_loads_in_oihw() {
+        // block1_conv1 as Keras saves it, (3, 3, 3, 64), each value its index in that order.
+        let hwio: Vec<f32> = (0..3 * 3 * 3 * 64).map(|n| n as f32).collect();
+        let oihw: Vec<f32> = (0..64 * 3 * 9).map(|n| -(n as f32)).collect();
+        for (shape, values) in [(vec![3, 3, 3, 64], hwio), (vec![64, 3, 3, 3], oihw.clone())] {
+            let tensors = [
+                ("block1_conv1_W".to_string(), shape.clone(), values),
+                ("block1_conv1_b".to_string(), vec![64], vec![0.5; 64]),
+            ];
+            let w = parse(&file_of(&tensors, Dtype::F32), "keras.safetensors", 0).expect("loads");
+            let weight = &w.convs[0].weight;
+            let at = |oc: usize, ic: usize, kh: usize, kw: usize| weight[((oc * 3 + ic) * 3 + kh) * 3 + kw];
+            if shape[0] == 64 {
+                assert_eq!(*weight, oihw, "(out, in, 3, 3) is taken as it is");
+                continue;
+            }
+            // in[h][w][i][o] sits at ((h * 3 + w) * 3 + i) * 64 + o.
+            assert_eq!(at(0, 0, 0, 0), 0.0);
+            assert_eq!(at(1, 0, 0, 0), 1.0, "next output");
+            assert_eq!(at(0, 1, 0, 0), 64.0, "next input");
+            assert_eq!(at(0, 0, 0, 1), 192.0, "next column");
+            assert_eq!(at(0, 0, 1, 0), 576.0, "next row");
+            assert_eq!(at(5, 1, 2, 0), 1221.0);
+            assert_eq!(at(63, 2, 2, 2), 1727.0);
+            assert_eq!(w.convs[0].bias, vec![0.5; 64]);
+        }
     }
 }

@@ -36,8 +36,6 @@ impl Default for WolfeParams {
 pub struct SearchResult {
     pub point: Point,
     pub evaluations: usize,
-    /// Both strong-Wolfe conditions hold at `point`.
-    pub wolfe: bool,
 }
 
 /// Search along a direction from `start` (t = 0) beginning with step `t0`.
@@ -88,8 +86,8 @@ impl Search<'_> {
         p.slope.abs() <= -self.params.c2 * self.slope0
     }
 
-    fn result(&self, point: Point, wolfe: bool) -> SearchResult {
-        SearchResult { point, evaluations: self.evaluations, wolfe }
+    fn result(&self, point: Point) -> SearchResult {
+        SearchResult { point, evaluations: self.evaluations }
     }
 
     /// Grow the step until an interval must contain an acceptable point.
@@ -101,13 +99,13 @@ impl Search<'_> {
                 return Ok(Bracketing::Bracket(Box::new([prev, new])));
             }
             if self.curvature_holds(&new) {
-                return Ok(Bracketing::Found(Box::new(self.result(new, true))));
+                return Ok(Bracketing::Found(Box::new(self.result(new))));
             }
             if new.slope >= 0.0 {
                 return Ok(Bracketing::Bracket(Box::new([new, prev])));
             }
             if self.evaluations >= self.params.max_evaluations {
-                return Ok(Bracketing::Found(Box::new(self.result(new, false))));
+                return Ok(Bracketing::Found(Box::new(self.result(new))));
             }
             let (min_step, max_step) = (new.t + 0.01 * (new.t - prev.t), new.t * 10.0);
             let t = cubic_minimum(&prev, &new, Some((min_step, max_step)));
@@ -149,7 +147,7 @@ impl Search<'_> {
                 }
             } else {
                 if self.curvature_holds(&trial) {
-                    return Ok(self.result(trial, true));
+                    return Ok(self.result(trial));
                 }
                 if trial.slope * (bracket[1].t - bracket[0].t) >= 0.0 {
                     bracket[1] = bracket[0].clone();
@@ -158,7 +156,7 @@ impl Search<'_> {
             }
         }
         let [low, _] = bracket;
-        Ok(self.result(low, false))
+        Ok(self.result(low))
     }
 }
 

@@ -5,8 +5,10 @@ pub mod bounds;
 pub mod lbfgs;
 pub mod line_search;
 
-use anyhow::{Result, anyhow};
+use anyhow::Result;
 use burn::tensor::Tensor;
+
+use crate::readback;
 
 pub use adam::{Adam, AdamConfig};
 pub use bounds::{Bounds, within};
@@ -35,14 +37,12 @@ pub trait Minimiser {
 
 /// a · b, read back from the device.
 pub fn dot(a: &Tensor<1>, b: &Tensor<1>) -> Result<f64> {
-    let v: f32 = a.clone().mul(b.clone()).sum().try_into_scalar().map_err(|e| anyhow!("{e:?}"))?;
-    Ok(v as f64)
+    readback::scalar(a.clone().mul(b.clone()).sum(), "a dot product")
 }
 
 /// max |a_i|, read back from the device.
 pub fn max_abs(a: &Tensor<1>) -> Result<f64> {
-    let v: f32 = a.clone().abs().max().try_into_scalar().map_err(|e| anyhow!("{e:?}"))?;
-    Ok(v as f64)
+    readback::scalar(a.clone().abs().max(), "a largest element")
 }
 
 /// Tells when a loss has stopped improving: less than `min_relative` over `window` steps.

@@ -20,12 +20,13 @@ use crate::encode::{self, Encoding};
 use crate::image_io::{self, Planar, to_tensor};
 use crate::inputs::{Content, MemoryNeeds, Styles, fit_in_memory};
 use crate::loss::StyleGrams;
+use crate::loss::readout;
 use crate::measures::Measures;
 use crate::model::tiles;
 use crate::model::{Vgg19, weights};
 use crate::recipe::{LossSpec, Optimiser, Recipe, Schedule, Start};
+use crate::report::Readout;
 use crate::report::{Progress, RunSummary};
-use crate::score::{self, Readout};
 
 use level::{LevelResult, Outputs, Tally};
 pub use resize::checkpoint_path;
@@ -185,7 +186,7 @@ impl Painter {
             _ => (image.clone(), photo.clone()),
         };
         let dev = &self.device.device;
-        score::readout(
+        readout::readout(
             &self.model,
             &self.plan.loss,
             to_tensor(&image, dev),

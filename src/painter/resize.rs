@@ -3,10 +3,11 @@
 
 use std::path::{Path, PathBuf};
 
-use anyhow::{Result, anyhow};
+use anyhow::Result;
 use burn::tensor::Tensor;
 
 use crate::image_io::Planar;
+use crate::readback;
 use crate::recipe::MIN_LEVEL_SIDE;
 
 /// The previous level's result upscaled to `photo`'s size, plus the photo's detail that the
@@ -41,11 +42,6 @@ pub fn checkpoint_path(output: &Path, iteration: usize) -> PathBuf {
 }
 
 pub(super) fn from_tensor(x: &Tensor<1>, width: usize, height: usize) -> Result<Planar> {
-    let data = x
-        .clone()
-        .try_into_data()
-        .map_err(|e| anyhow!("reading the image back: {e:?}"))?
-        .try_to_vec::<f32>()
-        .map_err(|e| anyhow!("reading the image back: {e:?}"))?;
+    let data = readback::values(x.clone(), "the image")?;
     Ok(Planar { width, height, data })
 }

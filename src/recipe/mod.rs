@@ -4,17 +4,16 @@
 
 mod bytes;
 mod file;
+mod keys;
 mod parts;
 mod resolve;
 
 pub use bytes::MemorySize;
 pub use file::{
-    LayerWeights, OptimizerKind, Origin, Overrides, PRESETS, Pooling, RawRecipe, RecipeFile, Reduction,
-    Scales, StyleNormalization, flag_of,
+    LayerWeights, OptimizerKind, Origin, PRESETS, Pooling, RawRecipe, Reduction, Scales, StyleNormalization,
 };
+pub use keys::{Overrides, RecipeFile, flag_of};
 pub use parts::{LayerSpec, Level, LossSpec, MIN_LEVEL_SIDE, Optimiser, Schedule, Start};
-
-use std::path::Path;
 
 use anyhow::Result;
 
@@ -46,11 +45,6 @@ impl Recipe {
     /// A built-in preset, resolved.
     pub fn preset(name: &str) -> Result<Recipe> {
         Recipe::resolve(RawRecipe::preset(name)?)
-    }
-
-    /// A recipe TOML file, resolved.
-    pub fn from_file(path: &Path) -> Result<Recipe> {
-        Recipe::resolve(RawRecipe::from_file(path)?)
     }
 
     /// The built-in default recipe with some keys changed, e.g. for tests and benches:

@@ -161,3 +161,22 @@ fn auto_scales_keep_the_coarsest_level_at_128_px_or_more() {
     let err = error_of("scales = \"many\"");
     assert!(err.contains("give a number of levels or \"auto\""), "{err}");
 }
+
+#[test]
+fn the_default_preset_shows_every_key() {
+    let (_, text) = PRESETS.iter().find(|(name, _)| *name == "default").unwrap();
+    let keys = toml::to_string(&RecipeFile::default()).unwrap();
+    let keys: Vec<&str> = keys
+        .lines()
+        .take_while(|line| !line.starts_with('['))
+        .filter_map(|line| line.split_once(" = ").map(|(key, _)| key))
+        .chain(["style_size", "style_scale", "max_memory", "level_iterations", "layers"])
+        .collect();
+    for key in keys {
+        let shown = text.lines().any(|line| {
+            let line = line.trim_start_matches(['#', ' ']);
+            line.starts_with(&format!("{key} =")) || line.starts_with(&format!("[{key}]"))
+        });
+        assert!(shown, "weights/presets/default.toml does not show the key {key}");
+    }
+}

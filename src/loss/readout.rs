@@ -3,54 +3,16 @@
 //! relative Gram error ‖G − A‖² / ‖A‖² at each style layer (G, A: Gram matrices over positions,
 //! so the painting's size does not matter).
 
-use anyhow::{Result, anyhow};
+use anyhow::Result;
 use burn::tensor::Tensor;
 
+use super::{GramSum, StyleGrams};
 use crate::image_io::{self, to_tensor};
-use crate::layers::VGG19;
-use crate::loss::{GramSum, StyleGrams};
 use crate::model::Vgg19;
 use crate::model::tiles::TileGrid;
+use crate::readback;
 use crate::recipe::LossSpec;
-
-/// One layer's relative error.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct LayerError {
-    /// Index into [`VGG19`].
-    pub layer: usize,
-    pub relative: f64,
-}
-
-impl LayerError {
-    /// The layer's name as the readout prints it: `relu4_2`.
-    pub fn name(&self) -> String {
-        let layer = &VGG19[self.layer];
-        format!("relu{}_{}", layer.block, layer.index_in_block)
-    }
-}
-
-/// The relative errors of an image against a photo and a painting.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct Readout {
-    pub content: Vec<LayerError>,
-    pub style: Vec<LayerError>,
-}
-
-impl Readout {
-    /// Mean relative Gram error over the style layers.
-    pub fn mean_style(&self) -> f64 {
-        mean(&self.style)
-    }
-
-    /// Mean relative content error over the content layers.
-    pub fn mean_content(&self) -> f64 {
-        mean(&self.content)
-    }
-}
-
-fn mean(errors: &[LayerError]) -> f64 {
-    errors.iter().map(|e| e.relative).sum::<f64>() / errors.len().max(1) as f64
-}
+use crate::report::{LayerError, Readout};
 
 /// The readout of `image` against `photo` (same size as `image`) and the painting's `grams`,
 /// at `spec`'s layers. Both images `[1, 3, H, W]`, 0–255, on the model's device. With `tile`,
@@ -109,22 +71,6 @@ pub fn readout(
     Ok(readout)
 }
 
-impl std::fmt::Display for Readout {
-    /// `content relu4_2 1.71; style relu1_1 0.020 … relu4_1 0.131 (mean 0.072)`
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let list = |errors: &[LayerError]| {
-            errors.iter().map(|e| format!("{} {:.3}", e.name(), e.relative)).collect::<Vec<_>>().join(" ")
-        };
-        write!(
-            f,
-            "content {}; style {} (mean {:.3})",
-            list(&self.content),
-            list(&self.style),
-            self.mean_style()
-        )
-    }
-}
-
 /// The readout of any `image` against the `photo` (scaled to the image's size) and the
 /// `painting` (its longer side scaled to the image's), e.g. another tool's result; in tiles of
 /// `tile` pixels a side if given.
@@ -153,7 +99,7 @@ fn relative<const D: usize>(a: Tensor<D>, b: Tensor<D>) -> Result<f64> {
 
 /// ‖a − b‖² and ‖b‖².
 fn sums<const D: usize>(a: Tensor<D>, b: Tensor<D>) -> Result<(f64, f64)> {
-    let difference: f32 = a.sub(b.clone()).square().sum().try_into_scalar().map_err(|e| anyhow!("{e:?}"))?;
-    let norm: f32 = b.square().sum().try_into_scalar().map_err(|e| anyhow!("{e:?}"))?;
-    Ok((difference as f64, norm as f64))
+    let difference = readback::scalar(a.sub(b.clone()).square().sum(), "a readout difference")?;
+    let norm = readback::scalar(b.square().sum(), "a readout norm")?;
+    Ok((difference, norm))
 }

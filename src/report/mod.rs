@@ -5,9 +5,24 @@ use std::fmt;
 use std::path::PathBuf;
 use std::time::Duration;
 
-use crate::loss::LossTerms;
+mod readout;
+
 use crate::measures::Measures;
-use crate::score::Readout;
+pub use readout::{LayerError, Readout};
+
+/// The weighted value of each term (each already multiplied by its global weight).
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct LossTerms {
+    pub content: f64,
+    pub style: f64,
+    pub variation: f64,
+}
+
+impl LossTerms {
+    pub fn total(&self) -> f64 {
+        self.content + self.style + self.variation
+    }
+}
 
 /// What one iteration reports to a [`Progress`].
 #[derive(Debug, Clone, Copy)]
