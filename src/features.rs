@@ -11,7 +11,7 @@ use crate::layers::VGG19;
 use crate::model::Vgg19;
 use crate::readback;
 
-const TILE: u32 = 96;
+const THUMB: u32 = 96;
 const GAP: u32 = 4;
 const LABEL_WIDTH: u32 = 120;
 
@@ -26,8 +26,8 @@ pub fn feature_grid(
 ) -> Result<RgbImage> {
     let input = to_tensor(image, &device.device);
     let activations = model.forward(input, layers);
-    let width = LABEL_WIDTH + per_layer as u32 * (TILE + GAP) + GAP;
-    let height = layers.len() as u32 * (TILE + GAP) + GAP;
+    let width = LABEL_WIDTH + per_layer as u32 * (THUMB + GAP) + GAP;
+    let height = layers.len() as u32 * (THUMB + GAP) + GAP;
     let mut grid = RgbImage::from_pixel(width, height, Rgb([255, 255, 255]));
     for (row, (&layer, act)) in layers.iter().zip(activations).enumerate() {
         let [_, channels, h, w] = act.dims();
@@ -36,12 +36,12 @@ pub fn feature_grid(
         let mut order: Vec<usize> = (0..channels).collect();
         let mean = |c: usize| map(c).iter().sum::<f32>() / (h * w) as f32;
         order.sort_by(|a, b| mean(*b).total_cmp(&mean(*a)));
-        let y = GAP + row as u32 * (TILE + GAP);
+        let y = GAP + row as u32 * (THUMB + GAP);
         let [_, _, _, name] = crate::layers::aliases(&VGG19[layer]);
-        draw::text(&mut grid, 6, (y + TILE / 2 - 7) as i64, &name, 2, Rgb([30, 30, 30]));
+        draw::text(&mut grid, 6, (y + THUMB / 2 - 7) as i64, &name, 2, Rgb([30, 30, 30]));
         for (col, &c) in order.iter().take(per_layer).enumerate() {
             let tile = tile_of(map(c), w, h);
-            draw::paste(&mut grid, &tile, LABEL_WIDTH + col as u32 * (TILE + GAP), y);
+            draw::paste(&mut grid, &tile, LABEL_WIDTH + col as u32 * (THUMB + GAP), y);
         }
     }
     Ok(grid)
@@ -52,9 +52,9 @@ pub fn feature_grid(
 fn tile_of(map: &[f32], w: usize, h: usize) -> RgbImage {
     let max = map.iter().copied().fold(0.0f32, f32::max).max(1e-6);
     let small = RgbImage::from_fn(w as u32, h as u32, |x, y| colour(map[y as usize * w + x as usize] / max));
-    let side = |s: usize| ((s as f64 * TILE as f64 / w.max(h) as f64).round() as u32).max(1);
+    let side = |s: usize| ((s as f64 * THUMB as f64 / w.max(h) as f64).round() as u32).max(1);
     let scaled = image::imageops::resize(&small, side(w), side(h), image::imageops::FilterType::Nearest);
-    let mut tile = RgbImage::from_pixel(TILE, TILE, Rgb([0, 0, 0]));
+    let mut tile = RgbImage::from_pixel(THUMB, THUMB, Rgb([0, 0, 0]));
     draw::paste(&mut tile, &scaled, 0, 0);
     tile
 }

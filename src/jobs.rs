@@ -86,7 +86,7 @@ pub fn stem(path: &Path) -> String {
 /// Every (content, look) job with its output `OUT/{content stem}_{look}.{extension}`, in a
 /// stable order, keeping only `shard`'s share. Two photos that would write the same file are an
 /// error naming both.
-pub fn plan(
+pub fn for_contents(
     contents: &[PathBuf],
     looks: &[String],
     out_dir: &Path,
@@ -126,15 +126,15 @@ mod tests {
     fn shards_cover_every_job_exactly_once_whatever_the_order() {
         let contents = photos(200);
         let looks = vec!["wave".to_string(), "starry".to_string()];
-        let all = plan(&contents, &looks, Path::new("out"), "png", None).unwrap();
+        let all = for_contents(&contents, &looks, Path::new("out"), "png", None).unwrap();
         assert_eq!(all.len(), 400);
         let mut reversed = contents.clone();
         reversed.reverse();
         let mut seen = Vec::new();
         for index in 1..=3 {
             let shard = Some(Shard { index, count: 3 });
-            let part = plan(&contents, &looks, Path::new("out"), "png", shard).unwrap();
-            assert_eq!(part, plan(&reversed, &looks, Path::new("out"), "png", shard).unwrap());
+            let part = for_contents(&contents, &looks, Path::new("out"), "png", shard).unwrap();
+            assert_eq!(part, for_contents(&reversed, &looks, Path::new("out"), "png", shard).unwrap());
             assert!(part.len() > 100, "shard {index} took {} of 400", part.len());
             seen.extend(part.into_iter().map(|j| j.output));
         }
@@ -148,15 +148,16 @@ mod tests {
     fn a_shard_keeps_its_jobs_when_other_files_appear() {
         let looks = vec!["wave".to_string()];
         let shard = Some(Shard { index: 2, count: 4 });
-        let before = plan(&photos(50), &looks, Path::new("o"), "png", shard).unwrap();
-        let after = plan(&photos(80), &looks, Path::new("o"), "png", shard).unwrap();
+        let before = for_contents(&photos(50), &looks, Path::new("o"), "png", shard).unwrap();
+        let after = for_contents(&photos(80), &looks, Path::new("o"), "png", shard).unwrap();
         assert!(!before.is_empty() && before.iter().all(|j| after.contains(j)));
     }
 
     #[test]
     fn colliding_outputs_name_both_inputs() {
         let contents = vec![PathBuf::from("a/cat.jpg"), PathBuf::from("b/cat.png")];
-        let err = plan(&contents, &["wave".into()], Path::new("o"), "png", None).unwrap_err().to_string();
+        let err =
+            for_contents(&contents, &["wave".into()], Path::new("o"), "png", None).unwrap_err().to_string();
         assert!(err.contains("a/cat.jpg") && err.contains("b/cat.png"), "{err}");
     }
 

@@ -9,7 +9,7 @@
 //! which a test (`layering.rs`) reads and holds the code to:
 //!
 //! layers:
-//! fuzzing → transfer → painter → sheet → features → inputs → encode → loss → optim → model →
+//! fuzzing → transfer → painter → plan → sheet → features → inputs → encode → loss → optim → model →
 //! recipe → report → measures → colour → device → image_io → readback → draw → jobs → memory →
 //! layers → error
 //!
@@ -35,6 +35,7 @@ pub mod memory;
 pub mod model;
 pub mod optim;
 pub mod painter;
+pub mod plan;
 pub mod readback;
 pub mod recipe;
 pub mod report;

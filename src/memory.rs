@@ -25,9 +25,11 @@ pub const MAX_TILE: usize = 1024;
 /// Smallest tile core worth running: below it the halo is most of the work.
 pub const MIN_TILE: usize = 128;
 
-/// Pixels of the smallest tile with relu5_1's 80 px halo around it.
-pub fn smallest_tile_pixels() -> u64 {
-    ((MIN_TILE + 160) * (MIN_TILE + 160)) as u64
+/// Pixels of the smallest tile with a `halo` ([`crate::model::tiles::halo`] of the layers read)
+/// around it.
+pub fn smallest_tile_pixels(halo: usize) -> u64 {
+    let side = MIN_TILE + 2 * halo;
+    (side * side) as u64
 }
 
 /// Estimated peak bytes of a level of `pixels` evaluated in tiles of `tile_pixels` (halo
@@ -102,10 +104,10 @@ pub fn budget_for(max: Option<u64>, on_gpu: bool) -> Option<(f64, String)> {
     if on_gpu { max.map(|bytes| (bytes as f64, "allowed by --max-memory".to_string())) } else { budget(max) }
 }
 
-/// The largest longer side (for this aspect ratio) whose tiled estimate (smallest tiles, with
-/// `history` pairs) stays under `budget` bytes.
-pub fn largest_side(width: u32, height: u32, history: usize, budget: f64) -> u32 {
-    let smallest_tile = smallest_tile_pixels() as f64;
+/// The largest longer side (for this aspect ratio) whose tiled estimate (smallest tiles with
+/// `halo` around them, `history` pairs) stays under `budget` bytes.
+pub fn largest_side(width: u32, height: u32, history: usize, halo: usize, budget: f64) -> u32 {
+    let smallest_tile = smallest_tile_pixels(halo) as f64;
     let per_pixel = TILED_BYTES_PER_PIXEL + (history * 2 * 12) as f64;
     let pixels = ((budget - BASE_BYTES - BYTES_PER_PIXEL * smallest_tile) / per_pixel).max(0.0);
     let (long, short) = (width.max(height) as f64, width.min(height).max(1) as f64);
@@ -132,7 +134,7 @@ mod tests {
     #[test]
     fn the_largest_side_named_fits() {
         let gib = 1024f64.powi(3);
-        let side = largest_side(4096, 3072, 2, 4.0 * gib);
+        let side = largest_side(4096, 3072, 2, 80, 4.0 * gib);
         let (w, h) = (side as usize, side as usize * 3 / 4);
         assert!(fit_level((w, h), 0, 2, 80, 4.0 * gib).is_some(), "{side}");
         let bigger = (w + 64, (w + 64) * 3 / 4);

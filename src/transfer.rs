@@ -9,8 +9,8 @@ use crate::device::ComputeDevice;
 use crate::encode::Encoding;
 use crate::inputs::{Content, Styles, prepare_content, prepare_styles};
 use crate::model::{Vgg19, weights};
-use crate::painter::plan::{self, LevelPlan};
 use crate::painter::{Painter, Target};
+use crate::plan::{self, RunPlan};
 use crate::recipe::Recipe;
 use crate::report::{Progress, RunSummary};
 
@@ -33,7 +33,9 @@ pub struct RunOptions {
 
 /// Run style transfer as `options` says, on `device`.
 pub fn run(options: &RunOptions, device: &ComputeDevice, progress: &mut dyn Progress) -> Result<RunSummary> {
-    run_prepared(options, prepare(options)?, device, progress)
+    let prepared = prepare(options)?;
+    let run_plan = plan(options, &prepared, device)?;
+    run_prepared(options, prepared, &run_plan, device, progress)
 }
 
 /// Every input checked and decoded; made by [`prepare`] before the device is even chosen.
@@ -49,24 +51,26 @@ pub fn prepare(options: &RunOptions) -> Result<Prepared> {
     Ok(Prepared { styles, content })
 }
 
-/// What a run of `options` would do, without painting: each level as planned, and this
-/// machine's pace in seconds per pixel of work ([`crate::painter::plan::seconds_per_pixel`]).
-pub fn dry_run(
-    options: &RunOptions,
-    prepared: &Prepared,
-    device: &ComputeDevice,
-) -> Result<(Vec<LevelPlan>, f64)> {
-    let (recipe, photo) = (&options.recipe, &prepared.content.image);
-    let plans = plan::plan_run(recipe, (photo.width, photo.height), &prepared.styles, device.is_gpu)?;
-    let weights = weights::load(options.weights.as_deref(), recipe.loss.deepest())?;
-    let model = Vgg19::new(weights, recipe.pooling, &device.device);
-    Ok((plans, plan::seconds_per_pixel(&model, &recipe.loss, &device.device)?))
+/// How the run will use memory on `device`, level by level ([`plan::plan_run`]): made before
+/// any weights load, so that a size that cannot fit is refused at once.
+pub fn plan(options: &RunOptions, prepared: &Prepared, device: &ComputeDevice) -> Result<RunPlan> {
+    plan::plan_run(&options.recipe, prepared.content.size(), &prepared.styles, device.is_gpu)
 }
 
-/// [`run`] for inputs already checked by [`prepare`].
+/// This machine's pace in seconds per pixel of work ([`plan::seconds_per_pixel`]), for a dry
+/// run's time estimate: loads the model and times one evaluation.
+pub fn pace(options: &RunOptions, device: &ComputeDevice) -> Result<f64> {
+    let recipe = &options.recipe;
+    let weights = weights::load(options.weights.as_deref(), recipe.loss.deepest())?;
+    let model = Vgg19::new(weights, recipe.pooling, &device.device);
+    plan::seconds_per_pixel(&model, &recipe.loss, &device.device)
+}
+
+/// [`run`] for inputs already checked by [`prepare`] and planned by [`plan`].
 pub fn run_prepared(
     options: &RunOptions,
     prepared: Prepared,
+    run_plan: &RunPlan,
     device: &ComputeDevice,
     progress: &mut dyn Progress,
 ) -> Result<RunSummary> {
@@ -74,7 +78,7 @@ pub fn run_prepared(
     let text = provenance(&options.recipe, &options.content, &options.styles);
     let encoding = Encoding { text, ..options.encoding.clone() };
     let target = Target { path: &options.output, save_partial: options.save_partial, encoding: &encoding };
-    painter.paint(prepared.content, &target, progress)
+    painter.paint(prepared.content, run_plan, &target, progress)
 }
 
 /// PNG text that says how a picture was made: nst's version, the inputs' file names and the

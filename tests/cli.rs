@@ -519,6 +519,20 @@ fn memory_and_tile_flags_are_checked() {
 }
 
 #[test]
+fn a_size_that_cannot_fit_is_refused_before_the_weights_load() {
+    let t = TestDir::new();
+    // Weights that are not there: loading them fails. The memory plan comes first, so the
+    // refusal names the budget and never reaches the weights file.
+    let (small, missing) = (["--size", "24", "-n", "1"], ["--weights", "nothing.safetensors"]);
+    let refused = t.run_cat(&[&small[..], &missing, &["--max-memory", "200M", "-o", "no.png"]].concat());
+    refused.assert_fails(2, "allowed by --max-memory");
+    assert!(!refused.stderr().contains("nothing.safetensors"), "{}", refused.stderr());
+    assert!(!t.path("no.png").exists());
+    // With room, the same command reaches the weights.
+    t.run_cat(&[&small[..], &missing].concat()).assert_fails(2, "nothing.safetensors");
+}
+
+#[test]
 fn a_container_memory_limit_refuses_what_the_host_would_allow() {
     let t = TestDir::new();
     // A fake cgroup v2 mount: 1.5 GB limit, 0.5 GB used. 512 px needs about 1.3 GB.

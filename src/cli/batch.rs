@@ -1,4 +1,4 @@
-//! `nst batch`: plan the jobs, skip the done ones, paint the rest with one loaded model, record
+//! `nst batch`: list the jobs, skip the done ones, paint the rest with one loaded model, record
 //! each outcome, and carry on past failures.
 
 use std::collections::HashSet;
@@ -14,7 +14,7 @@ use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget};
 use nst::encode::Encoding;
 use nst::error::Interrupted;
 use nst::inputs::{Styles, prepare_content, prepare_styles};
-use nst::jobs::{self as plan, Job, Shard};
+use nst::jobs::{self, Job, Shard};
 use nst::painter::{Painter, Target};
 use nst::report::Progress;
 use nst::{Recipe, usage};
@@ -31,7 +31,7 @@ struct Look {
 }
 
 #[derive(Default)]
-struct Tally {
+struct Counts {
     done: usize,
     skipped: usize,
     failed: Vec<String>,
@@ -40,7 +40,7 @@ struct Tally {
 pub fn batch(args: BatchArgs) -> Result<()> {
     let recipe = recipe_from(&args.paint)?;
     let looks = looks(&args)?;
-    let jobs = plan_jobs(&args, &looks)?;
+    let jobs = list_jobs(&args, &looks)?;
     // Styles are checked before anything is painted: a bad one spoils every job.
     let styles = looks.iter().map(|l| prepare_styles(&recipe, &l.styles)).collect::<Result<Vec<_>>>()?;
     remove_stale_partials(&args.out_dir, &jobs)?;
@@ -48,7 +48,7 @@ pub fn batch(args: BatchArgs) -> Result<()> {
         Some(path) => Some(Manifest::open(path)?),
         None => None,
     };
-    let mut tally = Tally::default();
+    let mut tally = Counts::default();
     let mut todo = Vec::new();
     for job in jobs {
         if job.output.exists() && !args.force {
@@ -80,10 +80,10 @@ pub fn batch(args: BatchArgs) -> Result<()> {
 }
 
 /// Every (photo, look) job this machine's shard owns, with its output path.
-fn plan_jobs(args: &BatchArgs, looks: &[Look]) -> Result<Vec<Job>> {
+fn list_jobs(args: &BatchArgs, looks: &[Look]) -> Result<Vec<Job>> {
     let contents = match (&args.content_dir, &args.content_list) {
-        (Some(dir), _) => plan::list_dir(dir)?,
-        (None, Some(list)) => plan::read_list(list)?,
+        (Some(dir), _) => jobs::list_dir(dir)?,
+        (None, Some(list)) => jobs::read_list(list)?,
         (None, None) => return Err(usage!("give --content-dir or --content-list")),
     };
     if contents.is_empty() {
@@ -92,10 +92,10 @@ fn plan_jobs(args: &BatchArgs, looks: &[Look]) -> Result<Vec<Job>> {
     std::fs::create_dir_all(&args.out_dir)
         .map_err(|e| usage!("{}: --out-dir: cannot create: {e}", args.out_dir.display()))?;
     let names: Vec<String> = looks.iter().map(|l| l.name.clone()).collect();
-    plan::plan(&contents, &names, &args.out_dir, &args.format, args.shard)
+    jobs::for_contents(&contents, &names, &args.out_dir, &args.format, args.shard)
 }
 
-impl Tally {
+impl Counts {
     /// The closing line: counts of done, skipped and failed jobs (always when some failed).
     fn report(&self, quiet: bool, shard: Option<Shard>) {
         let total = self.done + self.skipped + self.failed.len();
@@ -123,13 +123,13 @@ impl Tally {
 /// `--style a --style b` makes two looks; with `--style-blend` they make one, named `a+b`.
 fn looks(args: &BatchArgs) -> Result<Vec<Look>> {
     if !args.style_blend.is_empty() {
-        let name = args.style.iter().map(|s| plan::stem(s)).collect::<Vec<_>>().join("+");
+        let name = args.style.iter().map(|s| jobs::stem(s)).collect::<Vec<_>>().join("+");
         return Ok(vec![Look { name, styles: blend(&args.style, &args.style_blend)? }]);
     }
     let mut seen = HashSet::new();
     let mut looks = Vec::new();
     for style in &args.style {
-        let name = plan::stem(style);
+        let name = jobs::stem(style);
         if !seen.insert(name.clone()) {
             return Err(usage!("--style {}: another style is also named '{name}'", style.display()));
         }
@@ -171,7 +171,7 @@ impl Painting<'_> {
         todo: &[Job],
         interrupted: &Arc<AtomicBool>,
         manifest: &mut Option<Manifest>,
-        tally: &mut Tally,
+        tally: &mut Counts,
     ) -> Result<()> {
         let say = |message: &str| {
             if self.quiet {
@@ -209,7 +209,7 @@ impl Painting<'_> {
         bar: &mut Bar,
         overall: &ProgressBar,
         manifest: &mut Option<Manifest>,
-        tally: &mut Tally,
+        tally: &mut Counts,
     ) -> Result<()> {
         for job in todo {
             if bar.cancelled() {
@@ -221,8 +221,12 @@ impl Painting<'_> {
             let text = nst::transfer::provenance(self.recipe, &job.content, &self.looks[job.look].styles);
             let encoding = Encoding { text, ..self.encoding.clone() };
             let target = Target { path: &job.output, save_partial: false, encoding: &encoding };
-            let result = prepare_content(self.recipe, &job.content, &job.output, painter.styles())
-                .and_then(|content| painter.paint(content, &target, bar));
+            let result = prepare_content(self.recipe, &job.content, &job.output, painter.styles()).and_then(
+                |content| {
+                    let run_plan = painter.plan(&content)?;
+                    painter.paint(content, &run_plan, &target, bar)
+                },
+            );
             let seconds = Some(started.elapsed().as_secs_f64());
             match result {
                 Ok(summary) => {

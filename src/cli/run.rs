@@ -37,12 +37,24 @@ pub fn run(args: RunArgs) -> Result<()> {
     let mut progress = Recorder::new(display);
     let device = nst::device::select(options.recipe.device, &mut |m| progress.notice(m))?;
     progress.notice(&format!("device: {}", device.description));
+    let run_plan = nst::transfer::plan(&options, &prepared, &device)?;
     if args.dry_run {
-        let (levels, pace) = nst::transfer::dry_run(&options, &prepared, &device)?;
-        print_plan(&levels, pace, options.recipe.max_memory, device.is_gpu);
+        let pace = nst::transfer::pace(&options, &device)?;
+        print_plan(&run_plan.levels, pace, options.recipe.max_memory, device.is_gpu);
         return Ok(());
     }
-    let result = nst::transfer::run_prepared(&options, prepared, &device, &mut progress);
+    let result = nst::transfer::run_prepared(&options, prepared, &run_plan, &device, &mut progress);
+    // The sheet is part of what was asked: the log and the end event say "done" only once it
+    // is written too.
+    let result = result.and_then(|summary| {
+        if let Some(path) = &args.sheet {
+            let styles: Vec<PathBuf> = options.styles.iter().map(|(p, _)| p.clone()).collect();
+            let sheet =
+                nst::sheet::contact_sheet(&options.content, &styles, &options.output, &progress.iterations)?;
+            nst::encode::save_rgb_atomic(&sheet, path)?;
+        }
+        Ok(summary)
+    });
     if let Some(log) = &args.log {
         super::log::write(log, &options, &device.description, &progress, &result)?;
     }
@@ -51,12 +63,6 @@ pub fn run(args: RunArgs) -> Result<()> {
         super::progress::emit(&events::line(&end));
     }
     let summary = result?;
-    if let Some(path) = &args.sheet {
-        let styles: Vec<PathBuf> = options.styles.iter().map(|(p, _)| p.clone()).collect();
-        let sheet =
-            nst::sheet::contact_sheet(&options.content, &styles, &options.output, &progress.iterations)?;
-        nst::encode::save_rgb_atomic(&sheet, path)?;
-    }
     if let Some(reason) = summary.stopped_early() {
         progress.notice(&reason);
     }
@@ -80,7 +86,7 @@ pub fn run(args: RunArgs) -> Result<()> {
 
 /// `--dry-run`: each level as it would run, and the time it would take at `pace` (seconds per
 /// pixel of work, just measured).
-fn print_plan(levels: &[nst::painter::plan::LevelPlan], pace: f64, max_memory: Option<u64>, on_gpu: bool) {
+fn print_plan(levels: &[nst::plan::LevelPlan], pace: f64, max_memory: Option<u64>, on_gpu: bool) {
     let gib = |bytes: f64| bytes / (1u64 << 30) as f64;
     if let Some((bytes, limit)) = nst::memory::budget_for(max_memory, on_gpu) {
         eprintln!("nst: memory: {:.1} GiB {limit}", gib(bytes));
@@ -98,7 +104,7 @@ fn print_plan(levels: &[nst::painter::plan::LevelPlan], pace: f64, max_memory: O
             span(level.seconds(pace))
         );
     }
-    let total = nst::painter::plan::run_seconds(levels, pace);
+    let total = nst::plan::run_seconds(levels, pace);
     eprintln!(
         "nst: about {} in all at this machine's pace ({:.2} s per 512×512 evaluation); \
          levels that settle end sooner; --dry-run: nothing painted",

@@ -25,7 +25,8 @@ pub fn score(args: ScoreArgs) -> Result<()> {
     let weights = weights::load(args.weights.as_deref(), recipe.loss.deepest())?;
     let model = Vgg19::new(weights, recipe.pooling, &device.device);
     for (path, image) in args.images.iter().zip(&images) {
-        let tile = if device.is_gpu { None } else { tile_for(image, &recipe) };
+        let size = (image.width() as usize, image.height() as usize);
+        let tile = nst::plan::readout_tile(&recipe.loss, size, device.is_gpu);
         let readout = nst::loss::readout::of_image(
             &model,
             &recipe.loss,
@@ -63,13 +64,4 @@ fn measures_of(image: &DynamicImage, photo: &DynamicImage, painting: &DynamicIma
     let image = planar(image);
     let photo = image_io::to_planar(photo, image.width as u32, image.height as u32);
     Measures::of(&image, &photo, &[(planar(painting), 1.0)])
-}
-
-/// Tiles for scoring `image` when its network pass would not fit in the memory available.
-fn tile_for(image: &image::DynamicImage, recipe: &Recipe) -> Option<usize> {
-    let (budget, _) = nst::memory::budget(None)?;
-    let size = (image.width() as usize, image.height() as usize);
-    let halo = nst::model::tiles::halo(&recipe.loss.indices());
-    let pixels = (size.0 * size.1) as u64;
-    nst::memory::fit_level(size, pixels, 0, halo, budget).unwrap_or(Some(nst::memory::MIN_TILE))
 }

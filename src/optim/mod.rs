@@ -44,27 +44,3 @@ pub fn dot(a: &Tensor<1>, b: &Tensor<1>) -> Result<f64> {
 pub fn max_abs(a: &Tensor<1>) -> Result<f64> {
     readback::scalar(a.clone().abs().max(), "a largest element")
 }
-
-/// Tells when a loss has stopped improving: less than `min_relative` over `window` steps.
-#[derive(Debug, Clone)]
-pub struct StallDetector {
-    window: usize,
-    min_relative: f64,
-    history: std::collections::VecDeque<f64>,
-}
-
-impl StallDetector {
-    pub fn new(window: usize, min_relative: f64) -> Self {
-        StallDetector { window, min_relative, history: Default::default() }
-    }
-
-    /// Record the loss after a step; true when it has stalled.
-    pub fn stalled(&mut self, loss: f64) -> bool {
-        self.history.push_back(loss);
-        if self.history.len() <= self.window {
-            return false;
-        }
-        let old = self.history.pop_front().unwrap_or(loss);
-        (old - loss) <= self.min_relative * old.abs()
-    }
-}

@@ -1,5 +1,5 @@
-//! One level of a run: the objective at one size, the pixel optimiser stepping until the
-//! level's iterations run out or a [`Stop`] comes, with reports, checkpoints and interruption.
+//! One level of a run: the objective at one size, the pixel optimiser stepping until its
+//! [`StopRule`] ends the level, with reports, checkpoints and interruption.
 
 use std::time::Instant;
 
@@ -7,16 +7,16 @@ use anyhow::{Result, anyhow};
 use burn::tensor::{Tensor, TensorData};
 
 use super::eta::Eta;
-use super::plan::LevelPlan;
 use super::resize::{checkpoint_path, from_tensor};
-use super::settle::{Settle, rms_change};
+use super::settle::rms_change;
+use super::stop_rule::StopRule;
 use super::{Painter, Target};
-use crate::colour::{self, PreserveColors};
 use crate::encode;
 use crate::error::Interrupted;
 use crate::image_io::{Planar, to_tensor};
 use crate::loss::{LossTerms, Objective, StyleGrams};
-use crate::optim::{Adam, AdamConfig, Bounds, Lbfgs, LbfgsConfig, Minimiser, StallDetector, StepOutcome};
+use crate::optim::{Adam, AdamConfig, Bounds, Lbfgs, LbfgsConfig, Minimiser, StepOutcome};
+use crate::plan::LevelPlan;
 use crate::recipe::Optimiser;
 use crate::report::{IterationReport, LevelSummary, Progress, Stop};
 
@@ -35,6 +35,18 @@ pub(super) struct Outputs<'a> {
     pub photo: &'a Planar,
 }
 
+/// Which level of the run this is, and how it may run.
+pub(super) struct LevelAt<'a> {
+    /// The schedule's iterations for the level: the most it runs.
+    pub iterations: usize,
+    /// The level's number, counting from 1, for reports.
+    pub number: usize,
+    /// How many levels the run has.
+    pub of: usize,
+    /// Whether to evaluate in tiles, and how much L-BFGS history memory allows.
+    pub plan: &'a LevelPlan,
+}
+
 pub(super) struct LevelResult {
     pub summary: LevelSummary,
     pub image: Planar,
@@ -46,110 +58,66 @@ pub(super) struct LevelResult {
     pub stop: Stop,
 }
 
+/// A level's objective and the optimiser stepping on it, kept together because every step,
+/// report and checkpoint needs both.
+struct Descent {
+    objective: Objective,
+    minimiser: Box<dyn Minimiser>,
+    /// The level's image size, (width, height).
+    size: (usize, usize),
+    /// The run's evaluations before this level, to count the run's from the level's.
+    evaluations_before: usize,
+}
+
 impl Painter {
-    /// Optimise at `photo`'s size, from `start`, for up to `iterations`; `level` is
-    /// (number from 1, count); `plan` says whether to evaluate in tiles and how much L-BFGS
-    /// history memory allows.
+    /// Optimise at `photo`'s size, from `start`, until the level's [`StopRule`] says it is done.
     pub(super) fn level(
         &self,
         photo: &Planar,
         start: Planar,
-        (iterations, level, plan): (usize, (usize, usize), &LevelPlan),
+        at: LevelAt,
         tally: &mut Tally,
         outputs: &Outputs,
         progress: &mut dyn Progress,
     ) -> Result<LevelResult> {
-        let (w, h) = (photo.width, photo.height);
         let started = Instant::now();
-        let grams = self.grams_for(photo, plan.tile);
-        let (mut objective, mut minimiser) = self.level_optimiser(photo, start, &grams, plan)?;
-        let initial_loss = minimiser.value();
+        let grams = self.grams_for(photo, at.plan.tile);
+        let mut descent = self.descent(photo, start, &grams, at.plan, tally.evaluations)?;
+        let initial_loss = descent.minimiser.value();
         if !initial_loss.is_finite() {
             return Err(anyhow!(
                 "the loss of the starting image is {initial_loss}; check the weights and recipe"
             ));
         }
-        let evaluations_before = tally.evaluations;
-        tally.eta.start_level(level.0 - 1);
-        let mut stall = StallDetector::new(10, 1e-5);
-        let mut settle = Settle::new(self.plan.schedule.settle, minimiser.x());
-        let mut stop = Stop::IterationLimit;
-        while minimiser.iterations() < iterations {
+        tally.eta.start_level(at.number - 1);
+        let mut rule = StopRule::new(at.iterations, self.plan.schedule.settle, descent.minimiser.x());
+        let mut last = None;
+        let stop = loop {
+            if let Some(stop) = rule.check(last.as_ref(), descent.minimiser.as_ref())? {
+                break stop;
+            }
             if progress.cancelled() {
-                return Err(self.interrupted(minimiser.as_ref(), (w, h), outputs, progress));
+                return Err(self.interrupted(&descent, outputs, progress));
             }
-            let before = minimiser.x().clone();
-            let outcome = minimiser.step(&mut objective)?;
-            let pixel_change = rms_change(&before, minimiser.x())?;
-            tally.eta.iteration_done();
-            tally.evaluations = evaluations_before + minimiser.evaluations();
-            let iteration = tally.iterations_before + minimiser.iterations();
-            progress.iteration(&IterationReport {
-                iteration,
-                iterations: self.plan.schedule.total_iterations(),
-                evaluations: tally.evaluations,
-                terms: objective.terms_of(minimiser.accepted_evaluation()).unwrap_or_default(),
-                elapsed: tally.started.elapsed(),
-                width: w,
-                height: h,
-                level: level.0,
-                levels: level.1,
-                pixel_change,
-                done: tally.eta.fraction(),
-                remaining: tally.eta.remaining(),
-            });
-            let every = self.plan.schedule.save_every;
-            if every > 0 && iteration.is_multiple_of(every) && outcome == StepOutcome::Improved {
-                let image = self.finish(from_tensor(minimiser.x(), w, h)?, outputs.photo);
-                let path = checkpoint_path(outputs.target.path, iteration);
-                encode::save_atomic(&image, &path, outputs.target.encoding)?;
-            }
-            if let Some(reason) = stop_reason(&outcome, &mut stall, minimiser.value()) {
-                stop = reason;
-                break;
-            }
-            if settle.settled(minimiser.iterations(), minimiser.x())? {
-                stop = Stop::Settled;
-                break;
-            }
-        }
-        tally.eta.end_level();
-        tally.iterations_before += minimiser.iterations();
-        let evaluations = minimiser.evaluations();
-        let seconds = started.elapsed().as_secs_f64();
-        let summary = LevelSummary {
-            width: w,
-            height: h,
-            iterations: minimiser.iterations(),
-            evaluations,
-            seconds,
-            stop,
-            tiles: objective.tile_count(),
+            last = Some(self.iterate(&mut descent, &at, tally, outputs, progress)?);
         };
-        Ok(LevelResult {
-            summary,
-            grams,
-            image: from_tensor(minimiser.x(), w, h)?,
-            initial_loss,
-            final_loss: minimiser.value(),
-            final_terms: objective.terms_of(minimiser.accepted_evaluation()).unwrap_or_default(),
-            stop,
-        })
+        tally.eta.end_level();
+        tally.iterations_before += descent.minimiser.iterations();
+        descent.result(stop, started.elapsed().as_secs_f64(), grams, initial_loss)
     }
 
     /// The level's objective against `photo`, and the optimiser started at `start`.
-    fn level_optimiser(
+    fn descent(
         &self,
         photo: &Planar,
         start: Planar,
         grams: &StyleGrams,
         plan: &LevelPlan,
-    ) -> Result<(Objective, Box<dyn Minimiser>)> {
+        evaluations_before: usize,
+    ) -> Result<Descent> {
         let dev = &self.device.device;
-        let (loss_photo, start) = match self.plan.colours {
-            PreserveColors::Luminance => (colour::grey(photo, None), colour::grey(&start, None)),
-            _ => (photo.clone(), start),
-        };
+        let colours = self.plan.colours;
+        let (loss_photo, start) = (colours.seen(photo.clone()), colours.seen(start));
         let model = self.model.clone();
         let mut objective = Objective::new(model, &self.plan.loss, to_tensor(&loss_photo, dev), grams);
         if let Some(core) = plan.tile {
@@ -157,27 +125,94 @@ impl Painter {
         }
         let pixels = start.data.len();
         let x0 = Tensor::<1>::from_data(TensorData::new(start.data, [pixels]), dev);
+        let minimiser = self.minimiser(&mut objective, x0, plan)?;
+        Ok(Descent { objective, minimiser, size: (photo.width, photo.height), evaluations_before })
+    }
+
+    /// The recipe's optimiser on `objective` from `x0`, with the history memory allows.
+    fn minimiser(
+        &self,
+        objective: &mut Objective,
+        x0: Tensor<1>,
+        plan: &LevelPlan,
+    ) -> Result<Box<dyn Minimiser>> {
         // The picture is saved clamped to 0–255: optimise the picture that will be saved.
         let bounds = Some(PIXEL_RANGE);
-        let minimiser: Box<dyn Minimiser> = match self.plan.optimiser {
+        Ok(match self.plan.optimiser {
             Optimiser::Lbfgs { history } => {
                 let history = plan.history.unwrap_or(history);
                 let config = LbfgsConfig { history_size: history, bounds, ..LbfgsConfig::default() };
-                Box::new(Lbfgs::new(config, &mut objective, x0)?)
+                Box::new(Lbfgs::new(config, objective, x0)?)
             }
             Optimiser::Adam { learning_rate } => {
                 let config = AdamConfig { learning_rate, bounds, ..AdamConfig::default() };
-                Box::new(Adam::new(config, &mut objective, x0)?)
+                Box::new(Adam::new(config, objective, x0)?)
             }
-        };
-        Ok((objective, minimiser))
+        })
+    }
+
+    /// One step of the optimiser, reported, and checkpointed when one is due.
+    fn iterate(
+        &self,
+        descent: &mut Descent,
+        at: &LevelAt,
+        tally: &mut Tally,
+        outputs: &Outputs,
+        progress: &mut dyn Progress,
+    ) -> Result<StepOutcome> {
+        let before = descent.minimiser.x().clone();
+        let outcome = descent.minimiser.step(&mut descent.objective)?;
+        let pixel_change = rms_change(&before, descent.minimiser.x())?;
+        tally.eta.iteration_done();
+        tally.evaluations = descent.evaluations_before + descent.minimiser.evaluations();
+        let report = self.report(descent, at, tally, pixel_change);
+        progress.iteration(&report);
+        self.checkpoint(descent, report.iteration, &outcome, outputs)?;
+        Ok(outcome)
+    }
+
+    /// The report of the step just taken, which moved the pixels by `pixel_change`.
+    fn report(&self, descent: &Descent, at: &LevelAt, tally: &Tally, pixel_change: f64) -> IterationReport {
+        let (width, height) = descent.size;
+        IterationReport {
+            iteration: tally.iterations_before + descent.minimiser.iterations(),
+            iterations: self.plan.schedule.total_iterations(),
+            evaluations: tally.evaluations,
+            terms: descent.objective.terms_of(descent.minimiser.accepted_evaluation()).unwrap_or_default(),
+            elapsed: tally.started.elapsed(),
+            width,
+            height,
+            level: at.number,
+            levels: at.of,
+            pixel_change,
+            done: tally.eta.fraction(),
+            remaining: tally.eta.remaining(),
+        }
+    }
+
+    /// Write the picture so far every `save_every` iterations of the run, when the step that
+    /// reached it improved it (a failed step leaves nothing new to save).
+    fn checkpoint(
+        &self,
+        descent: &Descent,
+        iteration: usize,
+        outcome: &StepOutcome,
+        outputs: &Outputs,
+    ) -> Result<()> {
+        let every = self.plan.schedule.save_every;
+        if every == 0 || !iteration.is_multiple_of(every) || *outcome != StepOutcome::Improved {
+            return Ok(());
+        }
+        let (w, h) = descent.size;
+        let image = self.finish(from_tensor(descent.minimiser.x(), w, h)?, outputs.photo);
+        let path = checkpoint_path(outputs.target.path, iteration);
+        encode::save_atomic(&image, &path, outputs.target.encoding)
     }
 
     /// End the run at a user's request, writing the image so far if asked to.
     fn interrupted(
         &self,
-        minimiser: &dyn Minimiser,
-        (w, h): (usize, usize),
+        descent: &Descent,
         outputs: &Outputs,
         progress: &mut dyn Progress,
     ) -> anyhow::Error {
@@ -185,7 +220,8 @@ impl Painter {
         if !outputs.target.save_partial {
             return Interrupted { saved: None }.into();
         }
-        let saved = from_tensor(minimiser.x(), w, h)
+        let (w, h) = descent.size;
+        let saved = from_tensor(descent.minimiser.x(), w, h)
             .map(|image| self.finish(image, outputs.photo))
             .and_then(|image| encode::save_atomic(&image, outputs.target.path, outputs.target.encoding));
         match saved {
@@ -195,15 +231,31 @@ impl Painter {
     }
 }
 
-/// Where a pixel's value may go: what an 8-bit picture keeps.
-const PIXEL_RANGE: Bounds = Bounds { low: 0.0, high: 255.0 };
-
-/// Why to stop after a step, if it is time to.
-fn stop_reason(outcome: &StepOutcome, stall: &mut StallDetector, loss: f64) -> Option<Stop> {
-    match outcome {
-        StepOutcome::Improved if stall.stalled(loss) => Some(Stop::Stalled),
-        StepOutcome::Improved => None,
-        StepOutcome::Converged => Some(Stop::Converged),
-        StepOutcome::LineSearchFailed => Some(Stop::LineSearchFailed),
+impl Descent {
+    /// What the level came to, once `stop` ended it after `seconds`.
+    fn result(self, stop: Stop, seconds: f64, grams: StyleGrams, initial_loss: f64) -> Result<LevelResult> {
+        let (width, height) = self.size;
+        let (minimiser, objective) = (&self.minimiser, &self.objective);
+        let summary = LevelSummary {
+            width,
+            height,
+            iterations: minimiser.iterations(),
+            evaluations: minimiser.evaluations(),
+            seconds,
+            stop,
+            tiles: objective.tile_count(),
+        };
+        Ok(LevelResult {
+            summary,
+            grams,
+            image: from_tensor(minimiser.x(), width, height)?,
+            initial_loss,
+            final_loss: minimiser.value(),
+            final_terms: objective.terms_of(minimiser.accepted_evaluation()).unwrap_or_default(),
+            stop,
+        })
     }
 }
+
+/// Where a pixel's value may go: what an 8-bit picture keeps.
+const PIXEL_RANGE: Bounds = Bounds { low: 0.0, high: 255.0 };

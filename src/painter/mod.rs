@@ -2,11 +2,12 @@
 //! optimised against them (one for `nst run`, a folder for `nst batch`), level by level of the
 //! [`Schedule`] from its [`Start`], with checkpoints and colour preservation.
 
+mod colours;
 mod eta;
 mod level;
-pub mod plan;
 mod resize;
 mod settle;
+mod stop_rule;
 
 use std::path::Path;
 use std::time::Instant;
@@ -14,21 +15,22 @@ use std::time::Instant;
 use anyhow::{Result, anyhow};
 use burn::tensor::Device;
 
-use crate::colour::{self, PreserveColors};
+use crate::colour;
 use crate::device::ComputeDevice;
 use crate::encode::{self, Encoding};
 use crate::image_io::{self, Planar, to_tensor};
-use crate::inputs::{Content, MemoryNeeds, Styles, fit_in_memory};
+use crate::inputs::{Content, Styles};
 use crate::loss::StyleGrams;
 use crate::loss::readout;
 use crate::measures::Measures;
-use crate::model::tiles;
 use crate::model::{Vgg19, weights};
+use crate::plan::{self, MemoryNeeds, RunPlan};
 use crate::recipe::{LossSpec, Optimiser, Recipe, Schedule, Start};
 use crate::report::Readout;
 use crate::report::{Progress, RunSummary};
 
-use level::{LevelResult, Outputs, Tally};
+use colours::ColourMode;
+use level::{LevelAt, LevelResult, Outputs, Tally};
 pub use resize::checkpoint_path;
 use resize::{shrunk_for_level, with_photo_detail};
 
@@ -47,7 +49,7 @@ struct Plan {
     schedule: Schedule,
     start: Start,
     optimiser: Optimiser,
-    colours: PreserveColors,
+    colours: ColourMode,
     memory: MemoryNeeds,
 }
 
@@ -77,7 +79,7 @@ impl Painter {
             schedule: recipe.schedule.clone(),
             start: recipe.start.clone(),
             optimiser: recipe.optimiser,
-            colours: recipe.colours,
+            colours: recipe.colours.into(),
             memory: MemoryNeeds::of(recipe),
         };
         Ok(Painter::with_model(model, plan, styles, device))
@@ -89,9 +91,9 @@ impl Painter {
     }
 
     fn with_model(model: Vgg19, plan: Plan, styles: Styles, device: &ComputeDevice) -> Self {
-        let level_grams = if plan.colours == PreserveColors::None {
+        let level_grams = if !plan.colours.grams_depend_on_photo() {
             let grams_at = |side| {
-                let tile = painting_tile(&plan, &styles, side, device.is_gpu);
+                let tile = plan::painting_tile(&plan.loss, &plan.memory, &styles, side, device.is_gpu);
                 grams_at_level(&model, &plan, &styles.images, (side, tile), &device.device, |s| s)
             };
             plan.schedule.levels.iter().map(|level| (level.side, grams_at(level.side))).collect()
@@ -101,26 +103,31 @@ impl Painter {
         Painter { model, level_grams, plan, device: device.clone(), styles }
     }
 
+    /// The plan of painting `content` with this painter ([`plan::plan_run`]), for callers
+    /// that paint many photos with one painter.
+    pub fn plan(&self, content: &Content) -> Result<RunPlan> {
+        let p = &self.plan;
+        plan::plan_levels(&p.loss, &p.schedule, &p.memory, content.size(), &self.styles, self.device.is_gpu)
+    }
+
     /// The styles this painter paints in.
     pub fn styles(&self) -> &Styles {
         &self.styles
     }
 
-    /// Optimise one content photo and write the result to `target`. On cancellation the image
-    /// so far is written if the target asks for it, and the error is
-    /// [`crate::error::Interrupted`].
+    /// Optimise one content photo, level by level as `run_plan` says ([`plan::plan_run`] for
+    /// this photo), and write the result to `target`. On cancellation the image so far is
+    /// written if the target asks for it, and the error is [`crate::error::Interrupted`].
     pub fn paint(
         &self,
         content: Content,
+        run_plan: &RunPlan,
         target: &Target,
         progress: &mut dyn Progress,
     ) -> Result<RunSummary> {
         let photo = &content.image;
         let levels = &self.plan.schedule.levels;
-        let size = (photo.width, photo.height);
-        let p = &self.plan;
-        let plans =
-            plan::plan_levels(&p.loss, &p.schedule, &p.memory, size, &self.styles, self.device.is_gpu)?;
+        let plans = &run_plan.levels;
         let work = plans.iter().map(|level| (level.work, level.iterations));
         let mut tally =
             Tally { iterations_before: 0, evaluations: 0, started: Instant::now(), eta: eta::Eta::new(work) };
@@ -128,7 +135,7 @@ impl Painter {
         let outputs = Outputs { target, photo };
         let (mut initial_loss, mut last) = (None, None::<LevelResult>);
         let mut summaries = Vec::with_capacity(levels.len());
-        for (number, (level, plan)) in levels.iter().zip(&plans).enumerate() {
+        for (number, (level, plan)) in levels.iter().zip(plans).enumerate() {
             let (w, h) = (plan.width, plan.height);
             let level_photo = photo.resized(w, h);
             let how = plan.how();
@@ -142,7 +149,7 @@ impl Painter {
                 Some(previous) => with_photo_detail(&previous.image, &level_photo),
                 None => self.first_start(&content, &level_photo),
             };
-            let at = (level.iterations, (number + 1, levels.len()), plan);
+            let at = LevelAt { iterations: level.iterations, number: number + 1, of: levels.len(), plan };
             let result = self.level(&level_photo, start, at, &mut tally, &outputs, progress)?;
             initial_loss.get_or_insert(result.initial_loss);
             summaries.push(result.summary);
@@ -181,10 +188,8 @@ impl Painter {
         grams: &StyleGrams,
         tile: Option<usize>,
     ) -> Result<Readout> {
-        let (image, seen) = match self.plan.colours {
-            PreserveColors::Luminance => (colour::grey(image, None), colour::grey(photo, None)),
-            _ => (image.clone(), photo.clone()),
-        };
+        let colours = self.plan.colours;
+        let (image, seen) = (colours.seen(image.clone()), colours.seen(photo.clone()));
         let dev = &self.device.device;
         readout::readout(
             &self.model,
@@ -201,7 +206,7 @@ impl Painter {
         match (&self.plan.start, &content.init) {
             (Start::File(_), Some(file)) => file.resized(photo.width, photo.height),
             (Start::Noise { seed }, _) => image_io::noise(photo.width, photo.height, *seed),
-            (Start::Recoloured, _) if self.plan.colours == PreserveColors::None => {
+            (Start::Recoloured, _) if self.plan.colours.recolours_start() => {
                 colour::in_colours_of(photo, &self.styles.images)
             }
             _ => photo.clone(),
@@ -218,11 +223,7 @@ impl Painter {
         if let Some((_, grams)) = self.level_grams.iter().find(|(level_side, _)| *level_side == side) {
             return grams.clone();
         }
-        let adapt = |style: Planar| match self.plan.colours {
-            PreserveColors::None => style,
-            PreserveColors::Luminance => colour::grey(&style, Some(photo)),
-            PreserveColors::Match => colour::match_colours(&style, photo),
-        };
+        let adapt = |style: Planar| self.plan.colours.adapt_painting(style, photo);
         let device = &self.device.device;
         grams_at_level(&self.model, &self.plan, &self.styles.images, (side, tile), device, adapt)
     }
@@ -231,10 +232,7 @@ impl Painter {
     /// coarser level, and with the photo's chroma for `luminance`.
     fn finish(&self, image: Planar, photo: &Planar) -> Planar {
         let image = image.resized(photo.width, photo.height);
-        match self.plan.colours {
-            PreserveColors::Luminance => colour::with_chroma_of(&image, photo),
-            _ => image,
-        }
+        self.plan.colours.finish(image, photo)
     }
 }
 
@@ -255,18 +253,6 @@ fn grams_at_level(
         .map(|(style, weight)| (to_tensor(&adapt(shrunk_for_level(style, level_scale)), device), *weight))
         .collect();
     StyleGrams::new(model, &plan.loss, &tensors, tile)
-}
-
-/// Tiles for the painting's Grams at a level of longer side `side`, when its forward pass would
-/// not fit in memory whole; refusals are left to [`fit_in_memory`], which sees the photo too.
-fn painting_tile(plan: &Plan, styles: &Styles, side: u32, on_gpu: bool) -> Option<usize> {
-    let halo = tiles::halo(&plan.loss.style_indices());
-    let shrink = (side as f64 / plan.schedule.size.max(1) as f64).min(1.0);
-    let (w, h) = styles.images.iter().map(|(s, _)| (s.width, s.height)).max_by_key(|(w, h)| w * h)?;
-    let size = ((w as f64 * shrink) as usize, (h as f64 * shrink) as usize);
-    let memory = MemoryNeeds { pairs: 0, ..plan.memory.clone() };
-    fit_in_memory(&memory, size, 0, styles, halo, on_gpu)
-        .map_or(Some(crate::memory::MIN_TILE), |fit| fit.tile)
 }
 
 #[cfg(test)]

@@ -1,9 +1,8 @@
 //! When a level's picture has settled: what the eye sees, not a fixed count, ends a level.
 //! Every [`WINDOW`] iterations the image is compared with itself [`WINDOW`] iterations before;
 //! once the RMS difference of its pixels is below the recipe's `settle` (in grey levels,
-//! 0–255) the level is done. Measured on two pairs at 512 px (docs/measurements.md, "When a level stops"):
-//! at the coarse levels the picture moves by less than 2.5 grey levels per 10 iterations after
-//! about 100–190 iterations at 128 px and 50 at 256 px.
+//! 0–255) the level is done (docs/measurements.md, "When a level stops", has the runs that
+//! chose the rule and its threshold).
 
 use anyhow::Result;
 use burn::tensor::Tensor;

@@ -83,7 +83,8 @@ fn paint(recipe: &Recipe, progress: &mut Recording) -> (tempfile::TempDir, Resul
     let painter = Painter::new(recipe, None, styles, &device).expect("painter");
     let encoding = crate::encode::Encoding::default();
     let target = Target { path: &output, save_partial: true, encoding: &encoding };
-    let result = painter.paint(content, &target, progress);
+    let result =
+        painter.plan(&content).and_then(|run_plan| painter.paint(content, &run_plan, &target, progress));
     (dir, result)
 }
 

@@ -91,8 +91,8 @@ impl Schedule {
     /// `levels` levels, each twice the side of the one before, ending at `size`; a level
     /// without an entry in `level_iterations` gets `iterations` halved once per level, except
     /// the finest of several, which gets 4/3 of the level before it: the finest level decides
-    /// the picture's detail and both errors, the coarse ones little (at 512 px 60/30/40 ended
-    /// with both errors lower than 80/40/30, in about the same time; docs/measurements.md, "The schedule").
+    /// the picture's detail and both errors, the coarse ones little (docs/measurements.md,
+    /// "The schedule", has the runs that chose it).
     pub fn coarse_to_fine(
         size: u32,
         levels: usize,

@@ -11,8 +11,9 @@ use super::file::{OptimizerKind, RawRecipe, Reduction};
 use super::parts::{LayerSpec, LossSpec, MIN_LEVEL_SIDE, Optimiser, Schedule, Start};
 use crate::layers;
 
-/// Smallest tile core: one position of relu5_1.
-const MIN_TILE_SIZE: usize = 16;
+/// Smallest `tile_size` accepted: one position of relu5_1 (the planner's own smallest tile,
+/// [`crate::memory::MIN_TILE`], is larger).
+const MIN_ASKED_TILE: usize = 16;
 
 impl Recipe {
     /// Check every value of `asked` and build the parts each stage takes.
@@ -141,7 +142,7 @@ fn schedule(asked: &RawRecipe) -> Result<Schedule> {
         );
     }
     weight(asked, "settle", v.settle)?;
-    let tile_ok = v.tile_size == 0 || v.tile_size >= MIN_TILE_SIZE;
+    let tile_ok = v.tile_size == 0 || v.tile_size >= MIN_ASKED_TILE;
     require(
         asked,
         tile_ok,

@@ -1,19 +1,29 @@
-//! How each level of a run will be evaluated, decided before any heavy work: its size, whole or
-//! in tiles, the memory it is estimated to need and the network's work per evaluation. The
-//! painter follows it; `nst run --dry-run` prints it with a time estimate.
+//! The one place a run's memory is planned: the budget, and for each level its size, whole or
+//! in tiles (and the painting's tiles for its Grams), the L-BFGS history memory allows, the
+//! estimated peak and the network's work per evaluation. Made once, after the device is chosen
+//! and before any weights load, so that a `--size` that cannot fit is refused at once; the
+//! painter follows the plan, and `nst run --dry-run` prints it with a time estimate.
 
-use std::time::Instant;
+mod fit;
+mod pace;
 
 use anyhow::Result;
-use burn::tensor::{Device, Tensor, TensorData};
+
+pub use fit::MemoryNeeds;
+use fit::fit_in_memory;
+pub use pace::seconds_per_pixel;
 
 use crate::image_io;
-use crate::inputs::{MemoryNeeds, Styles, fit_in_memory};
-use crate::loss::{Objective, StyleGrams};
+use crate::inputs::Styles;
 use crate::memory;
-use crate::model::Vgg19;
 use crate::model::tiles::{self, TileGrid};
 use crate::recipe::{LossSpec, Recipe, Schedule};
+
+/// A run as it will go, level by level, coarsest first.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RunPlan {
+    pub levels: Vec<LevelPlan>,
+}
 
 /// One level as it will run.
 #[derive(Debug, Clone, PartialEq)]
@@ -31,6 +41,9 @@ pub struct LevelPlan {
     pub work: usize,
     /// Estimated peak memory, bytes.
     pub bytes: f64,
+    /// Tiles the painting's forward pass for this level's Grams runs in, at most this many
+    /// pixels a side; `None`: whole.
+    pub painting_tile: Option<usize>,
 }
 
 /// L-BFGS evaluations per iteration, measured over default runs (the line search's extra
@@ -71,7 +84,7 @@ pub(crate) fn plan_levels(
     (photo_w, photo_h): (usize, usize),
     styles: &Styles,
     on_gpu: bool,
-) -> Result<Vec<LevelPlan>> {
+) -> Result<RunPlan> {
     let wanted = loss.indices();
     let halo = tiles::halo(&wanted);
     schedule
@@ -93,35 +106,52 @@ pub(crate) fn plan_levels(
                 }
                 None => (1, width * height, memory::estimate_bytes(pixels, pixels, pairs)),
             };
-            Ok(LevelPlan { width, height, iterations: level.iterations, tile, tiles, history, work, bytes })
+            let painting_tile = painting_tile(loss, needs, styles, level.side, on_gpu);
+            Ok(LevelPlan {
+                width,
+                height,
+                iterations: level.iterations,
+                tile,
+                tiles,
+                history,
+                work,
+                bytes,
+                painting_tile,
+            })
         })
-        .collect()
+        .collect::<Result<_>>()
+        .map(|levels| RunPlan { levels })
 }
 
-/// [`plan_levels`] for a run of `recipe` on a photo of `photo` pixels.
-pub fn plan_run(
-    recipe: &Recipe,
-    photo: (usize, usize),
-    styles: &Styles,
-    on_gpu: bool,
-) -> Result<Vec<LevelPlan>> {
+/// The plan of a run of `recipe` on a photo of `photo` pixels with `styles`, on a GPU or not;
+/// refused (naming a `--size` that would fit) when a level cannot fit even in tiles.
+pub fn plan_run(recipe: &Recipe, photo: (usize, usize), styles: &Styles, on_gpu: bool) -> Result<RunPlan> {
     plan_levels(&recipe.loss, &recipe.schedule, &MemoryNeeds::of(recipe), photo, styles, on_gpu)
 }
 
-/// This machine's pace: seconds per pixel of one evaluation, timed on a 512 px square (after a
-/// first evaluation that also computes the content targets).
-pub fn seconds_per_pixel(model: &Vgg19, loss: &LossSpec, device: &Device) -> Result<f64> {
-    const SIDE: usize = 512;
-    let pixels = 3 * SIDE * SIDE;
-    let image = |seed: f32| {
-        let data: Vec<f32> = (0..pixels).map(|i| 128.0 + 90.0 * ((i as f32 + seed) * 0.37).sin()).collect();
-        Tensor::<1>::from_data(TensorData::new(data, [pixels]), device)
-    };
-    let shape = [1, 3, SIDE, SIDE];
-    let grams = StyleGrams::new(model, loss, &[(image(3.0).reshape(shape), 1.0)], None);
-    let mut objective = Objective::new(model.clone(), loss, image(0.0).reshape(shape), &grams);
-    objective.evaluate(&image(0.0))?;
-    let started = Instant::now();
-    objective.evaluate(&image(7.0))?;
-    Ok(started.elapsed().as_secs_f64() / (SIDE * SIDE) as f64)
+/// Tiles for the painting's Grams at a level of longer side `side`, when its forward pass would
+/// not fit in memory whole; refusals are left to [`fit_in_memory`] of the level, which sees the
+/// photo too.
+pub fn painting_tile(
+    loss: &LossSpec,
+    needs: &MemoryNeeds,
+    styles: &Styles,
+    side: u32,
+    on_gpu: bool,
+) -> Option<usize> {
+    let halo = tiles::halo(&loss.style_indices());
+    let shrink = (side as f64 / needs.side.max(1) as f64).min(1.0);
+    let (w, h) = styles.images.iter().map(|(s, _)| (s.width, s.height)).max_by_key(|(w, h)| w * h)?;
+    let size = ((w as f64 * shrink) as usize, (h as f64 * shrink) as usize);
+    let memory = MemoryNeeds { pairs: 0, ..needs.clone() };
+    fit_in_memory(&memory, size, 0, styles, halo, on_gpu).map_or(Some(memory::MIN_TILE), |fit| fit.tile)
+}
+
+/// Tiles for the readout of an image of `width`×`height` (`nst score`), when its network pass
+/// would not fit in the memory available whole.
+pub fn readout_tile(loss: &LossSpec, (width, height): (usize, usize), on_gpu: bool) -> Option<usize> {
+    let (budget, _) = memory::budget_for(None, on_gpu)?;
+    let pixels = (width * height) as u64;
+    let halo = tiles::halo(&loss.indices());
+    memory::fit_level((width, height), pixels, 0, halo, budget).unwrap_or(Some(memory::MIN_TILE))
 }
