@@ -82,8 +82,12 @@ pub fn status_line(r: &IterationReport) -> String {
         0.0 => String::new(),
         variation => format!(", tv {variation:.3e}"),
     };
+    let palette = match r.terms.palette {
+        0.0 => String::new(),
+        palette => format!(", palette {palette:.3e}"),
+    };
     format!(
-        "iteration {}/{}{level}, loss {:.4e} (content {:.3e}, style {:.3e}{tv}), {}{left}",
+        "iteration {}/{}{level}, loss {:.4e} (content {:.3e}, style {:.3e}{tv}{palette}), {}{left}",
         r.iteration,
         r.iterations,
         r.terms.total(),

@@ -2,6 +2,7 @@
 
 use burn::tensor::{Device, Tensor, TensorData};
 
+use super::palette::{ColourMoments, palette_loss};
 use super::{content_loss, gram, style_loss, variation_loss};
 use crate::recipe::{Reduction, StyleNormalization};
 
@@ -64,6 +65,33 @@ fn variation_gradient() {
     for (exponent, reduction) in [(1.25, Reduction::Sum), (1.0, Reduction::Mean), (2.0, Reduction::Mean)] {
         check(|x| variation_loss(x, exponent, reduction), [1, 3, 4, 5], 5.0);
     }
+}
+
+#[test]
+fn palette_gradient() {
+    let device = Device::flex();
+    let target = ColourMoments::of(tensor(&values(60, 4.0), [1, 3, 4, 5], &device));
+    check(|x| palette_loss(x, &target), [1, 3, 4, 5], 6.0);
+}
+
+#[test]
+fn palette_loss_is_zero_at_the_paintings_moments_and_grows_with_a_colour_cast() {
+    let device = Device::flex();
+    let painting = values(60, 4.0);
+    let target = ColourMoments::of(tensor(&painting, [1, 3, 4, 5], &device));
+    let at = |shift: f32| {
+        // The painting's pixels in another order (same moments), red shifted by `shift`.
+        let mut pixels: Vec<f32> = painting.chunks(20).flat_map(|c| c.iter().rev().copied()).collect();
+        pixels[..20].iter_mut().for_each(|v| *v += shift);
+        scalar(palette_loss(tensor(&pixels, [1, 3, 4, 5], &device), &target))
+    };
+    assert!(at(0.0).abs() < 1e-6, "{}", at(0.0));
+    assert!(at(0.5) > 1e-3 && at(1.0) > 3.0 * at(0.5), "{} {}", at(0.5), at(1.0));
+    // A blend of the painting with itself has the painting's moments.
+    let twice = ColourMoments::mixture(&[(target.clone(), 0.3), (target.clone(), 0.7)]).unwrap();
+    let x = tensor(&values(60, 8.0), [1, 3, 4, 5], &device);
+    let (once, blended) = (scalar(palette_loss(x.clone(), &target)), scalar(palette_loss(x, &twice)));
+    assert!((once - blended).abs() < 1e-4 * once, "{once} vs {blended}");
 }
 
 #[test]

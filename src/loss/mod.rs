@@ -3,6 +3,7 @@
 
 pub mod content;
 pub mod cross_device;
+pub mod palette;
 pub mod readout;
 pub mod style;
 mod tiled;
@@ -29,6 +30,8 @@ pub use crate::report::LossTerms;
 #[derive(Clone)]
 pub struct StyleGrams {
     layers: Vec<StyleLayer>,
+    /// The paintings' colour moments, blended by weight.
+    colours: Option<palette::ColourMoments>,
 }
 
 #[derive(Clone)]
@@ -47,6 +50,9 @@ impl StyleGrams {
     pub fn new(model: &Vgg19, spec: &LossSpec, styles: &[(Tensor<4>, f64)], tile: Option<usize>) -> Self {
         let wanted = spec.style_indices();
         let mut layers: Vec<StyleLayer> = Vec::with_capacity(wanted.len());
+        let moments: Vec<_> =
+            styles.iter().map(|(style, blend)| (palette::ColourMoments::of(style.clone()), *blend)).collect();
+        let colours = palette::ColourMoments::mixture(&moments);
         for (style, blend) in styles {
             let [_, _, h, w] = style.dims();
             let grid = TileGrid::cut(h, w, &wanted, tile);
@@ -70,7 +76,7 @@ impl StyleGrams {
                 }
             }
         }
-        StyleGrams { layers }
+        StyleGrams { layers, colours }
     }
 
     /// The target Gram matrix of VGG19 layer `index`, if it carries style.
@@ -117,6 +123,8 @@ pub struct Objective {
     grid: TileGrid,
     /// The photo's content activations per tile, once known, for a tiled evaluation.
     tiled_content: Option<tiled::TiledContent>,
+    /// The paintings' colour moments, where the palette term has a weight.
+    palette: Option<palette::ColourMoments>,
 }
 
 impl Objective {
@@ -147,6 +155,7 @@ impl Objective {
             recent: VecDeque::new(),
             grid: TileGrid::whole(shape[2], shape[3]),
             tiled_content: None,
+            palette: styles.colours.clone().filter(|_| spec.palette_weight > 0.0),
         }
     }
 
@@ -191,8 +200,9 @@ impl Objective {
         self.recent.iter().find(|(n, _)| *n == evaluation).map(|(_, terms)| *terms)
     }
 
-    /// The three weighted terms as one-element tensors, for an image `[1, 3, H, W]`.
-    pub fn terms(&mut self, image: Tensor<4>) -> [Tensor<1>; 3] {
+    /// The four weighted terms (content, style, variation, palette) as one-element tensors,
+    /// for an image `[1, 3, H, W]`.
+    pub fn terms(&mut self, image: Tensor<4>) -> [Tensor<1>; 4] {
         let photo_acts = self.take_content_targets(&image);
         let at_photo = photo_acts.is_some();
         let acts = photo_acts.unwrap_or_else(|| self.model.forward(image.clone(), &self.wanted));
@@ -210,12 +220,27 @@ impl Objective {
                 style = style.add(term.mul_scalar(target.layer.style as f32));
             }
         }
-        let variation = variation_term(image, spec).unwrap_or_else(|| Tensor::zeros([1], &device));
+        let [variation, palette] = self.pixel_terms(image);
         [
             content.mul_scalar(spec.content_weight as f32),
             style.mul_scalar(spec.style_weight as f32),
             variation,
+            palette,
         ]
+    }
+
+    /// The weighted terms read from the pixels alone, variation and palette: cheap, and taken on
+    /// the whole image even when the network sees it in tiles.
+    fn pixel_terms(&self, image: Tensor<4>) -> [Tensor<1>; 2] {
+        let device = image.device();
+        let palette = match &self.palette {
+            Some(target) => {
+                palette::palette_loss(image.clone(), target).mul_scalar(self.spec.palette_weight as f32)
+            }
+            None => Tensor::zeros([1], &device),
+        };
+        let variation = variation_term(image, &self.spec).unwrap_or_else(|| Tensor::zeros([1], &device));
+        [variation, palette]
     }
 
     /// Loss terms and the gradient of their sum for a flat image (`shape` elements).
@@ -239,8 +264,8 @@ impl Objective {
             .ok_or_else(|| anyhow!("no gradient reached the image"))?
             .reshape([x.dims()[0]]);
         let values = crate::readback::values(terms.without_autodiff(), "the loss")?;
-        let terms =
-            LossTerms { content: values[0] as f64, style: values[1] as f64, variation: values[2] as f64 };
+        let [content, style, variation, palette] = [0, 1, 2, 3].map(|k| values[k] as f64);
+        let terms = LossTerms { content, style, variation, palette };
         Ok((terms, gradient))
     }
 }

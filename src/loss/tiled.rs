@@ -11,7 +11,7 @@
 use anyhow::{Result, anyhow};
 use burn::tensor::Tensor;
 
-use super::{GramSum, LossTerms, Objective, gram_loss, variation_term};
+use super::{GramSum, LossTerms, Objective, gram_loss};
 use crate::model::tiles::{Tile, stride};
 use crate::recipe::Reduction;
 
@@ -78,14 +78,16 @@ impl Objective {
         }
         let spec = &self.spec;
         let pixels = image.autodiff().require_grad();
-        let mut variation = 0.0;
-        if let Some(term) = variation_term(pixels.clone(), spec) {
-            let grads = term.clone().backward();
+        let [variation, palette] = self.pixel_terms(pixels.clone());
+        let (variation, palette) = if variation.is_tracked() || palette.is_tracked() {
+            let grads = variation.clone().add(palette.clone()).backward();
             gradient =
                 gradient.add(pixels.grad(&grads).ok_or_else(|| anyhow!("no gradient reached the image"))?);
-            variation = scalar(term.without_autodiff())?;
-        }
-        let terms = LossTerms { content: content * spec.content_weight, style, variation };
+            (scalar(variation.without_autodiff())?, scalar(palette.without_autodiff())?)
+        } else {
+            (0.0, 0.0)
+        };
+        let terms = LossTerms { content: content * spec.content_weight, style, variation, palette };
         Ok((terms, gradient.reshape([x.dims()[0]])))
     }
 

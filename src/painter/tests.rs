@@ -120,7 +120,7 @@ fn a_painter_reports_each_level_and_iteration_and_why_it_stopped() {
 fn a_painter_at_the_minimum_stops_as_converged() {
     // Only the content term, starting at the photo itself: the loss and its gradient are zero.
     let recipe = Recipe::with(|r| {
-        (r.size, r.style_weight, r.tv_weight) = (32, 0.0, 0.0);
+        (r.size, r.style_weight, r.tv_weight, r.palette_weight) = (32, 0.0, 0.0, 0.0);
         r.init = "content".into();
     })
     .expect("recipe");

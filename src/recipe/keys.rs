@@ -132,6 +132,10 @@ recipe_keys! {
     /// layout (its faces and figures) more than its texture, and the layer's weight falls in
     /// proportion. 0: every layer counts fully. Default 2.
     gram_positions: f64 = 2.0, flag: #[arg(skip)] f64;
+    /// Multiplier of the palette term, which holds the output's colour mean and covariance at
+    /// the painting's: a Gram matrix does not pin them, and the photo's colours crept back
+    /// (docs/measurements.md, The gallery) [recipe default: 100, 0: none].
+    palette_weight: f64 = 100.0, flag: #[arg(long, value_name = "W")] f64;
     /// Per-layer weights keyed by layer name (`relu4_2`, `block4_conv2`, …).
     layers: BTreeMap<String, LayerWeights> = default_layers(), flag: #[arg(skip)] BTreeMap<String, LayerWeights>;
 }

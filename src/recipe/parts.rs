@@ -29,6 +29,8 @@ pub struct LossSpec {
     pub style_normalization: StyleNormalization,
     /// Positions per channel a painting's map needs for its layer to count fully.
     pub gram_positions: f64,
+    /// Weight of the output's colour moments against the painting's.
+    pub palette_weight: f64,
 }
 
 impl LossSpec {

@@ -53,6 +53,7 @@ fn loss_spec(asked: &RawRecipe) -> Result<LossSpec> {
     weight(asked, "content_weight", v.content_weight)?;
     weight(asked, "style_weight", v.style_weight)?;
     weight(asked, "tv_weight", v.tv_weight)?;
+    weight(asked, "palette_weight", v.palette_weight)?;
     let positions_ok = v.gram_positions.is_finite() && (0.0..=64.0).contains(&v.gram_positions);
     require(asked, positions_ok, "gram_positions", v.gram_positions, "must be between 0 and 64")?;
     let exponent_ok = v.tv_exponent.is_finite() && (0.5..=4.0).contains(&v.tv_exponent);
@@ -79,6 +80,7 @@ fn loss_spec(asked: &RawRecipe) -> Result<LossSpec> {
         tv_reduction: v.tv_normalization,
         style_normalization: v.style_normalization,
         gram_positions: v.gram_positions,
+        palette_weight: v.palette_weight,
     })
 }
 

@@ -16,11 +16,12 @@ pub struct LossTerms {
     pub content: f64,
     pub style: f64,
     pub variation: f64,
+    pub palette: f64,
 }
 
 impl LossTerms {
     pub fn total(&self) -> f64 {
-        self.content + self.style + self.variation
+        self.content + self.style + self.variation + self.palette
     }
 }
 
