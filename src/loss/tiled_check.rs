@@ -42,6 +42,8 @@ fn tiled_and_whole_agree(recipe: &Recipe) {
         }
         assert_eq!(a.variation > 0.0, recipe.loss.tv_weight > 0.0, "{a:?}");
         assert!((a.variation - b.variation).abs() <= 1e-5 * a.variation, "{a:?} vs {b:?}");
+        // The default's palette term, taken on the whole image's pixels either way.
+        assert!(a.palette > 0.0 && (a.palette - b.palette).abs() <= 1e-5 * a.palette, "{a:?} vs {b:?}");
         let scale: f32 = grad_a.clone().abs().max().into_scalar();
         let difference: f32 = grad_a.sub(grad_b).abs().max().into_scalar();
         assert!(difference <= 1e-3 * scale, "gradients differ by {difference} (scale {scale})");
