@@ -1,5 +1,5 @@
-//! `nst features`: what VGG19 sees. A grid of the strongest feature maps of chosen layers (the
-//! seed post's "content image convolutional outputs" figure).
+//! What VGG19 sees, as a picture: a grid of the strongest feature maps of chosen layers (the
+//! seed post's "content image convolutional outputs" figure), which `nst features` writes.
 
 use anyhow::Result;
 use image::{Rgb, RgbImage};
