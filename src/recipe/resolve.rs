@@ -1,5 +1,6 @@
-//! The one place a recipe's values are checked: [`Recipe::resolve`] turns what was asked for
-//! into typed parts, or names the first bad value by its flag or its key and file.
+//! Where a recipe's values are checked: [`Recipe::resolve`] applies each key's own rule (from
+//! the table in `keys.rs`), then the rules between keys and the `[layers]` table, and turns what
+//! was asked for into typed parts, or names the first bad value by its flag or its key and file.
 
 use std::collections::BTreeMap;
 use std::fmt::Display;
@@ -11,13 +12,12 @@ use super::file::{OptimizerKind, RawRecipe, Reduction};
 use super::parts::{LayerSpec, LossSpec, MIN_LEVEL_SIDE, Optimiser, Schedule, Start};
 use crate::layers;
 
-/// Smallest `tile_size` accepted: one position of relu5_1 (the planner's own smallest tile,
-/// [`crate::memory::MIN_TILE`], is larger).
-const MIN_ASKED_TILE: usize = 16;
-
 impl Recipe {
     /// Check every value of `asked` and build the parts each stage takes.
     pub fn resolve(asked: RawRecipe) -> Result<Recipe> {
+        if let Some((key, value, rule)) = asked.values.broken_rule() {
+            return Err(asked.error(&[key], format!("{}: {rule}", asked.describe(key, value))));
+        }
         let loss = loss_spec(&asked)?;
         let schedule = schedule(&asked)?;
         let optimiser = optimiser(&asked)?;
@@ -50,14 +50,6 @@ fn weight(asked: &RawRecipe, key: &str, value: f64) -> Result<()> {
 
 fn loss_spec(asked: &RawRecipe) -> Result<LossSpec> {
     let v = &asked.values;
-    weight(asked, "content_weight", v.content_weight)?;
-    weight(asked, "style_weight", v.style_weight)?;
-    weight(asked, "tv_weight", v.tv_weight)?;
-    weight(asked, "palette_weight", v.palette_weight)?;
-    let positions_ok = v.gram_positions.is_finite() && (0.0..=64.0).contains(&v.gram_positions);
-    require(asked, positions_ok, "gram_positions", v.gram_positions, "must be between 0 and 64")?;
-    let exponent_ok = v.tv_exponent.is_finite() && (0.5..=4.0).contains(&v.tv_exponent);
-    require(asked, exponent_ok, "tv_exponent", v.tv_exponent, "must be between 0.5 and 4")?;
     let tv_ok = v.tv_normalization != Reduction::Relative;
     require(asked, tv_ok, "tv_normalization", "\"relative\"", "only content_normalization can be relative")?;
     let layers = layer_specs(asked)?;
@@ -111,8 +103,6 @@ fn layer_specs(asked: &RawRecipe) -> Result<Vec<LayerSpec>> {
 
 fn schedule(asked: &RawRecipe) -> Result<Schedule> {
     let v = &asked.values;
-    require(asked, v.iterations >= 1, "iterations", v.iterations, "must be at least 1")?;
-    require(asked, v.size >= 1, "size", v.size, "the output needs at least one pixel a side")?;
     let scales = v.scales.count(v.size);
     require(asked, (1..=6).contains(&scales), "scales", v.scales, "must be between 1 and 6")?;
     let coarsest = v.size >> (scales - 1);
@@ -143,25 +133,12 @@ fn schedule(asked: &RawRecipe) -> Result<Schedule> {
             asked.error(&["level_iterations"], "level_iterations: every level needs at least 1 iteration")
         );
     }
-    weight(asked, "settle", v.settle)?;
-    let tile_ok = v.tile_size == 0 || v.tile_size >= MIN_ASKED_TILE;
-    require(
-        asked,
-        tile_ok,
-        "tile_size",
-        v.tile_size,
-        "must be 0 (tiles only where memory needs them) or ≥ 16",
-    )?;
     let levels = Schedule::coarse_to_fine(v.size, scales, v.iterations, per_level);
     Ok(Schedule { size: v.size, levels, save_every: v.save_every, settle: v.settle })
 }
 
 fn optimiser(asked: &RawRecipe) -> Result<Optimiser> {
     let v = &asked.values;
-    let history_ok = (1..=100).contains(&v.history_size);
-    require(asked, history_ok, "history_size", v.history_size, "must be between 1 and 100")?;
-    let rate_ok = v.learning_rate.is_finite() && v.learning_rate > 0.0;
-    require(asked, rate_ok, "learning_rate", v.learning_rate, "must be a finite number > 0")?;
     Ok(match v.optimizer {
         OptimizerKind::Lbfgs => Optimiser::Lbfgs { history: v.history_size },
         OptimizerKind::Adam => Optimiser::Adam { learning_rate: v.learning_rate },
