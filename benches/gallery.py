@@ -14,8 +14,8 @@ people and objects, dark, pale and monochrome paintings (benches/gallery/SOURCES
 `render` runs `nst run -c PHOTO -s PAINTING --json` for each pair (extra arguments after `--`),
 timing each from process start, and keeps each end event (readout and measures) in
 OUT/TAG/results.json. `sheet` draws OUT/gallery.jpg (one row a pair: photo, painting, then each
-tag's picture with its colour distance, structure, content error and seconds) and prints the
-table of docs/measurements.md (The gallery). Needs Pillow.
+tag's picture with its colour distance, structure and content error) and prints the
+table of docs/measurements.md (The gallery), with seconds. Needs Pillow.
 """
 import argparse
 import json
@@ -114,8 +114,10 @@ def sheet(out, tags, height=120):
                 cells.append("–")
                 continue
             m, c = r["measures"], r["readout"]["content"]["relu4_2"]
+            # No seconds on the picture: a time is only worth showing from a quiet machine, and
+            # the table below (with its times) is where each run's conditions are said.
             row.append(tile(r["image"], f"{tag}: colour {m['colour_distance']:.1f}, "
-                                        f"ssim {m['structure']:.2f}, c {c:.2f}, {r['seconds']:.0f} s"))
+                                        f"ssim {m['structure']:.2f}, c {c:.2f}"))
             cells.append(f"{m['colour_distance']:.2f} / {m['structure']:.3f} / {c:.3f} / {r['seconds']:.0f} s")
         rows.append(row)
         table.append(f"| {name} | {kind} | " + " | ".join(cells) + " |")
