@@ -10,8 +10,8 @@
 //!
 //! layers:
 //! fuzzing → transfer → painter → plan → sheet → features → inputs → encode → loss → optim → model →
-//! recipe → report → measures → colour → device → image_io → readback → draw → jobs → memory →
-//! layers → error
+//! recipe → report → measures → colour → device → flow → image_io → readback → draw → jobs →
+//! memory → layers → error
 //!
 //! `optim` minimises a function of a tensor and knows nothing of images; `loss` takes a
 //! [`recipe::LossSpec`], the painter a schedule and a start; `report` is what a run tells its
@@ -23,6 +23,7 @@ pub mod draw;
 pub mod encode;
 pub mod error;
 pub mod features;
+pub mod flow;
 #[doc(hidden)]
 pub mod fuzzing;
 pub mod image_io;
