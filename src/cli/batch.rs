@@ -48,11 +48,11 @@ pub fn batch(args: BatchArgs) -> Result<()> {
         Some(path) => Some(Manifest::open(path)?),
         None => None,
     };
-    let mut tally = Counts::default();
+    let mut counts = Counts::default();
     let mut todo = Vec::new();
     for job in jobs {
         if job.output.exists() && !args.force {
-            tally.skipped += 1;
+            counts.skipped += 1;
             record(&mut manifest, args.json, &job, &looks, "skipped", None, None)?;
         } else {
             todo.push(job);
@@ -72,11 +72,11 @@ pub fn batch(args: BatchArgs) -> Result<()> {
         let encoding = args.paint.encoding();
         let painting =
             Painting { recipe: &recipe, looks: &looks, json: args.json, multi: &multi, quiet, encoding };
-        painting.start(&args, styles, &todo, &interrupted, &mut manifest, &mut tally)
+        painting.start(&args, styles, &todo, &interrupted, &mut manifest, &mut counts)
     };
-    tally.report(quiet, args.shard);
+    counts.report(quiet, args.shard);
     outcome?;
-    tally.into_result()
+    counts.into_result()
 }
 
 /// Every (photo, look) job this machine's shard owns, with its output path.
@@ -171,7 +171,7 @@ impl Painting<'_> {
         todo: &[Job],
         interrupted: &Arc<AtomicBool>,
         manifest: &mut Option<Manifest>,
-        tally: &mut Counts,
+        counts: &mut Counts,
     ) -> Result<()> {
         let say = |message: &str| {
             if self.quiet {
@@ -196,7 +196,7 @@ impl Painting<'_> {
         ));
         let shown = progress::Shown::choose(args.paint.progress);
         let mut bar = Bar::new(shown, self.quiet || self.json, interrupted.clone(), Some(self.multi.clone()));
-        let result = self.all(&painters, todo, &mut bar, &overall, manifest, tally);
+        let result = self.all(&painters, todo, &mut bar, &overall, manifest, counts);
         overall.finish_and_clear();
         result
     }
@@ -209,7 +209,7 @@ impl Painting<'_> {
         bar: &mut Bar,
         overall: &ProgressBar,
         manifest: &mut Option<Manifest>,
-        tally: &mut Counts,
+        counts: &mut Counts,
     ) -> Result<()> {
         for job in todo {
             if bar.cancelled() {
@@ -230,7 +230,7 @@ impl Painting<'_> {
             let seconds = Some(started.elapsed().as_secs_f64());
             match result {
                 Ok(summary) => {
-                    tally.done += 1;
+                    counts.done += 1;
                     let loss = Some(summary.final_loss);
                     record(manifest, self.json, job, self.looks, "done", seconds, loss.map(Ok))?;
                 }
@@ -240,7 +240,7 @@ impl Painting<'_> {
                     let error = format!("{e:#}");
                     let message = if error.contains(&input) { error } else { format!("{input}: {error}") };
                     bar.notice(&message);
-                    tally.failed.push(message);
+                    counts.failed.push(message);
                     record(manifest, self.json, job, self.looks, "failed", seconds, Some(Err(&e)))?;
                 }
             }

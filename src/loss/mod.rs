@@ -30,7 +30,7 @@ pub use crate::report::LossTerms;
 #[derive(Clone)]
 pub struct StyleGrams {
     layers: Vec<StyleLayer>,
-    /// The paintings' colour moments, blended by weight.
+    /// The paintings' colour moments, blended by weight, where the palette term has a weight.
     colours: Option<palette::ColourMoments>,
 }
 
@@ -50,9 +50,13 @@ impl StyleGrams {
     pub fn new(model: &Vgg19, spec: &LossSpec, styles: &[(Tensor<4>, f64)], tile: Option<usize>) -> Self {
         let wanted = spec.style_indices();
         let mut layers: Vec<StyleLayer> = Vec::with_capacity(wanted.len());
-        let moments: Vec<_> =
-            styles.iter().map(|(style, blend)| (palette::ColourMoments::of(style.clone()), *blend)).collect();
-        let colours = palette::ColourMoments::mixture(&moments);
+        let colours = (spec.palette_weight > 0.0)
+            .then(|| {
+                let of =
+                    |(style, blend): &(Tensor<4>, f64)| (palette::ColourMoments::of(style.clone()), *blend);
+                palette::ColourMoments::mixture(&styles.iter().map(of).collect::<Vec<_>>())
+            })
+            .flatten();
         for (style, blend) in styles {
             let [_, _, h, w] = style.dims();
             let grid = TileGrid::cut(h, w, &wanted, tile);
@@ -155,7 +159,7 @@ impl Objective {
             recent: VecDeque::new(),
             grid: TileGrid::whole(shape[2], shape[3]),
             tiled_content: None,
-            palette: styles.colours.clone().filter(|_| spec.palette_weight > 0.0),
+            palette: styles.colours.clone(),
         }
     }
 

@@ -25,7 +25,8 @@ impl ColourMoments {
         ColourMoments { mean, covariance }
     }
 
-    /// The moments of a mixture of images, each `(moments, weight)` with weights summing to 1.
+    /// The moments of a mixture of images, each `(moments, weight)`, the weights normalised to
+    /// sum to 1; `None` when none is positive.
     pub fn mixture(parts: &[(ColourMoments, f64)]) -> Option<Self> {
         let total: f64 = parts.iter().map(|(_, w)| w).sum();
         if total <= 0.0 {

@@ -37,13 +37,12 @@ pub(super) struct Outputs<'a> {
 
 /// Which level of the run this is, and how it may run.
 pub(super) struct LevelAt<'a> {
-    /// The schedule's iterations for the level: the most it runs.
-    pub iterations: usize,
     /// The level's number, counting from 1, for reports.
     pub number: usize,
     /// How many levels the run has.
     pub of: usize,
-    /// Whether to evaluate in tiles, and how much L-BFGS history memory allows.
+    /// Its size and iterations (the most it runs), whether to evaluate in tiles, and how much
+    /// L-BFGS history memory allows.
     pub plan: &'a LevelPlan,
 }
 
@@ -90,7 +89,7 @@ impl Painter {
             ));
         }
         tally.eta.start_level(at.number - 1);
-        let mut rule = StopRule::new(at.iterations, self.plan.schedule.settle, descent.minimiser.x());
+        let mut rule = StopRule::new(at.plan.iterations, self.plan.schedule.settle, descent.minimiser.x());
         let mut last = None;
         let stop = loop {
             if let Some(stop) = rule.check(last.as_ref(), descent.minimiser.as_ref())? {

@@ -126,7 +126,6 @@ impl Painter {
         progress: &mut dyn Progress,
     ) -> Result<RunSummary> {
         let photo = &content.image;
-        let levels = &self.plan.schedule.levels;
         let plans = &run_plan.levels;
         let work = plans.iter().map(|level| (level.work, level.iterations));
         let mut tally =
@@ -134,13 +133,13 @@ impl Painter {
         progress.start(self.plan.schedule.total_iterations());
         let outputs = Outputs { target, photo };
         let (mut initial_loss, mut last) = (None, None::<LevelResult>);
-        let mut summaries = Vec::with_capacity(levels.len());
-        for (number, (level, plan)) in levels.iter().zip(plans).enumerate() {
+        let mut summaries = Vec::with_capacity(plans.len());
+        for (number, plan) in plans.iter().enumerate() {
             let (w, h) = (plan.width, plan.height);
             let level_photo = photo.resized(w, h);
             let how = plan.how();
-            if levels.len() > 1 || how.is_some() {
-                let (n, iterations) = (levels.len(), level.iterations);
+            if plans.len() > 1 || how.is_some() {
+                let (n, iterations) = (plans.len(), plan.iterations);
                 let tiled = how.map(|how| format!(", {how}")).unwrap_or_default();
                 progress
                     .notice(&format!("level {} of {n}: {w}×{h}, {iterations} iterations{tiled}", number + 1));
@@ -149,7 +148,7 @@ impl Painter {
                 Some(previous) => with_photo_detail(&previous.image, &level_photo),
                 None => self.first_start(&content, &level_photo),
             };
-            let at = LevelAt { iterations: level.iterations, number: number + 1, of: levels.len(), plan };
+            let at = LevelAt { number: number + 1, of: plans.len(), plan };
             let result = self.level(&level_photo, start, at, &mut tally, &outputs, progress)?;
             initial_loss.get_or_insert(result.initial_loss);
             summaries.push(result.summary);

@@ -1,6 +1,7 @@
 //! The one place a run's memory is planned: the budget, and for each level its size, whole or
-//! in tiles (and the painting's tiles for its Grams), the L-BFGS history memory allows, the
-//! estimated peak and the network's work per evaluation. Made once, after the device is chosen
+//! in tiles, the L-BFGS history memory allows, the estimated peak and the network's work per
+//! evaluation; and the painting's tiles for its Grams ([`painting_tile`], which a painter asks
+//! once for all its photos). Made once, after the device is chosen
 //! and before any weights load, so that a `--size` that cannot fit is refused at once; the
 //! painter follows the plan, and `nst run --dry-run` prints it with a time estimate.
 
@@ -41,9 +42,6 @@ pub struct LevelPlan {
     pub work: usize,
     /// Estimated peak memory, bytes.
     pub bytes: f64,
-    /// Tiles the painting's forward pass for this level's Grams runs in, at most this many
-    /// pixels a side; `None`: whole.
-    pub painting_tile: Option<usize>,
 }
 
 /// L-BFGS evaluations per iteration, measured over default runs (the line search's extra
@@ -106,18 +104,7 @@ pub(crate) fn plan_levels(
                 }
                 None => (1, width * height, memory::estimate_bytes(pixels, pixels, pairs)),
             };
-            let painting_tile = painting_tile(loss, needs, styles, level.side, on_gpu);
-            Ok(LevelPlan {
-                width,
-                height,
-                iterations: level.iterations,
-                tile,
-                tiles,
-                history,
-                work,
-                bytes,
-                painting_tile,
-            })
+            Ok(LevelPlan { width, height, iterations: level.iterations, tile, tiles, history, work, bytes })
         })
         .collect::<Result<_>>()
         .map(|levels| RunPlan { levels })

@@ -30,7 +30,7 @@ macro_rules! recipe_keys {
     ($(
         $(#[doc = $doc:literal])*
         $key:ident: $file_type:ty = $default:expr, flag: #[arg($($arg:tt)*)] $flag_type:ty
-            $(, check: $ok:expr => $rule:literal)?;
+            $(, check: $ok:expr => $rule:expr)?;
     )*) => {
         /// Every key of a recipe TOML, with its default (`weights/presets/default.toml` gives the
         /// same values); nothing here is checked yet: [`super::Recipe::resolve`] does that.
@@ -84,12 +84,12 @@ macro_rules! recipe_keys {
 
 recipe_keys! {
     /// Global multiplier of the content loss [recipe default: 1].
-    content_weight: f64 = 1.0, flag: #[arg(long, value_name = "W")] f64, check: |w| w.is_finite() && *w >= 0.0 => "must be a finite number ≥ 0";
+    content_weight: f64 = 1.0, flag: #[arg(long, value_name = "W")] f64, check: is_weight => WEIGHT_RULE;
     /// Global multiplier of the style loss [recipe default: 6].
-    style_weight: f64 = 6.0, flag: #[arg(long, value_name = "W")] f64, check: |w| w.is_finite() && *w >= 0.0 => "must be a finite number ≥ 0";
+    style_weight: f64 = 6.0, flag: #[arg(long, value_name = "W")] f64, check: is_weight => WEIGHT_RULE;
     /// Multiplier of the variation (smoothness) loss [recipe default: 0, none:
     /// docs/measurements.md, "Why no smoothing"].
-    tv_weight: f64 = 0.0, flag: #[arg(long, value_name = "W")] f64, check: |w| w.is_finite() && *w >= 0.0 => "must be a finite number ≥ 0";
+    tv_weight: f64 = 0.0, flag: #[arg(long, value_name = "W")] f64, check: is_weight => WEIGHT_RULE;
     /// Variation loss is (dx² + dy²)^tv_exponent over pixels (0–255 scale). Default 1.25.
     tv_exponent: f64 = 1.25, flag: #[arg(skip)] f64,
         check: |e| e.is_finite() && (0.5..=4.0).contains(e) => "must be between 0.5 and 4";
@@ -152,7 +152,7 @@ recipe_keys! {
     save_every: usize = 0, flag: #[arg(long, value_name = "N")] usize;
     /// End a level once 10 iterations change the picture by less than G grey levels (RMS,
     /// 0–255); 0 runs every iteration [recipe default: 2.5].
-    settle: f64 = 2.5, flag: #[arg(long, value_name = "G")] f64, check: |w| w.is_finite() && *w >= 0.0 => "must be a finite number ≥ 0";
+    settle: f64 = 2.5, flag: #[arg(long, value_name = "G")] f64, check: is_weight => WEIGHT_RULE;
     /// A style layer counts fully only where the painting's feature map at that layer has at
     /// least this many positions per channel; with fewer its Gram matrix holds the painting's
     /// layout (its faces and figures) more than its texture, and the layer's weight falls in
@@ -162,7 +162,7 @@ recipe_keys! {
     /// Multiplier of the palette term, which holds the output's colour mean and covariance at
     /// the painting's: a Gram matrix does not pin them, and the photo's colours crept back
     /// (docs/measurements.md, The gallery) [recipe default: 100, 0: none].
-    palette_weight: f64 = 100.0, flag: #[arg(long, value_name = "W")] f64, check: |w| w.is_finite() && *w >= 0.0 => "must be a finite number ≥ 0";
+    palette_weight: f64 = 100.0, flag: #[arg(long, value_name = "W")] f64, check: is_weight => WEIGHT_RULE;
     /// Per-layer weights keyed by layer name (`relu4_2`, `block4_conv2`, …).
     layers: BTreeMap<String, LayerWeights> = default_layers(), flag: #[arg(skip)] BTreeMap<String, LayerWeights>;
 }
@@ -175,6 +175,12 @@ fn default_layers() -> BTreeMap<String, LayerWeights> {
     layers.insert("relu4_2".into(), LayerWeights { style: 0.0, content: 1.0 });
     layers
 }
+
+/// A weight's rule, for the table's weights and `[layers]`' (`resolve.rs`).
+pub(super) fn is_weight(weight: &f64) -> bool {
+    weight.is_finite() && *weight >= 0.0
+}
+pub(super) const WEIGHT_RULE: &str = "must be a finite number ≥ 0";
 
 /// The command-line flag that sets a recipe key, if one does: `--history` for `history_size`.
 pub fn flag_of(key: &str) -> Option<String> {

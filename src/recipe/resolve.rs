@@ -9,6 +9,7 @@ use anyhow::Result;
 
 use super::Recipe;
 use super::file::{OptimizerKind, RawRecipe, Reduction};
+use super::keys::{WEIGHT_RULE, is_weight};
 use super::parts::{LayerSpec, LossSpec, MIN_LEVEL_SIDE, Optimiser, Schedule, Start};
 use crate::layers;
 
@@ -45,7 +46,7 @@ fn require(asked: &RawRecipe, ok: bool, key: &str, value: impl Display, rule: &s
 }
 
 fn weight(asked: &RawRecipe, key: &str, value: f64) -> Result<()> {
-    require(asked, value.is_finite() && value >= 0.0, key, value, "must be a finite number ≥ 0")
+    require(asked, is_weight(&value), key, value, WEIGHT_RULE)
 }
 
 fn loss_spec(asked: &RawRecipe) -> Result<LossSpec> {
