@@ -29,6 +29,11 @@ impl Content {
     pub fn size(&self) -> (usize, usize) {
         (self.image.width, self.image.height)
     }
+
+    /// The photo as it will be painted (a video computes its flow on it).
+    pub fn image(&self) -> &Planar {
+        &self.image
+    }
 }
 
 /// Decode and scale every style image; `blend` weights are checked and normalised.

@@ -3,13 +3,14 @@
 //! ```text
 //!  recipe (raw → resolved) ─▶ inputs ─▶ model (VGG19) ─▶ loss (objective) ─▶ optim (L-BFGS) ─▶ report / image_io
 //!                                           ▲                                      painter runs the levels;
-//!                                        device                                   transfer runs one photo
+//!                                        device                                   transfer runs one photo,
+//!                                                                                 (video: a clip and its flow)
 //! ```
 //! Data flows one way. Each module imports only modules after it in this list (callers first),
 //! which a test (`layering.rs`) reads and holds the code to:
 //!
 //! layers:
-//! fuzzing → transfer → painter → plan → sheet → features → inputs → encode → loss → optim → model →
+//! fuzzing → transfer → video → painter → plan → sheet → features → inputs → encode → loss → optim → model →
 //! recipe → report → measures → colour → device → flow → image_io → readback → draw → jobs →
 //! memory → layers → error
 //!
@@ -42,6 +43,7 @@ pub mod recipe;
 pub mod report;
 pub mod sheet;
 pub mod transfer;
+pub mod video;
 
 pub use error::UsageError;
 pub use recipe::Recipe;

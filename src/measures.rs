@@ -12,6 +12,8 @@
 //!   photo's, so colour-blind: 1 is the photo's structure untouched, lower means more of it was
 //!   painted over (by strokes, or by figures that are not in the photo).
 
+pub mod flicker;
+
 use crate::colour::samples::{directions, dot, mixture_samples, weighted_quantiles};
 use crate::image_io::Planar;
 

@@ -26,6 +26,10 @@ pub enum Command {
     /// Paint every photo of a folder (or list) in each style; resumable and shardable.
     #[command(after_long_help = BATCH_EXAMPLES)]
     Batch(Box<BatchArgs>),
+    /// Paint a clip's frames without flicker: each frame starts from the last one's painting
+    /// carried along the optical flow and is held to it; resumable.
+    #[command(after_long_help = VIDEO_EXAMPLES)]
+    Video(Box<VideoArgs>),
     /// Render a grid of VGG19 feature maps of an image: what each layer sees.
     Features(FeaturesArgs),
     /// Score images, made by nst or any other tool, against a photo and a painting.
@@ -59,6 +63,57 @@ const BATCH_EXAMPLES: &str = "Examples:
   nst batch --content-dir photos/ -s wave.jpg -s starry.jpg --out-dir out/ --manifest out/jobs.jsonl
   nst batch --content-list todo.txt -s wave.jpg --out-dir out/ --shard 2/8   # machine 2 of 8";
 
+const VIDEO_EXAMPLES: &str = "Examples:
+  ffmpeg -i clip.mp4 frames/%05d.png
+  nst video --frames frames/ -s wave.jpg --out-dir painted/
+  ffmpeg -framerate 30 -i painted/%05d.png -i clip.mp4 -map 0:v -map 1:a? -c:v libx264 -pix_fmt yuv420p -c:a copy out.mp4";
+
+#[derive(clap::Args, Debug)]
+pub struct VideoArgs {
+    /// Folder of the clip's frames, taken in name order (e.g. what `ffmpeg -i clip.mp4
+    /// frames/%05d.png` writes).
+    #[arg(long, value_name = "DIR")]
+    pub frames: PathBuf,
+    /// The painting whose style to apply; repeat to blend several.
+    #[arg(long, short = 's', value_name = "IMAGE", required = true)]
+    pub style: Vec<PathBuf>,
+    /// Blend weights of the --style images, e.g. 0.7,0.3 (normalised) [default: equal].
+    #[arg(long, value_name = "W,W,…", value_delimiter = ',')]
+    pub style_blend: Vec<f64>,
+    /// Folder for the painted frames, under the frames' own names (created if missing).
+    #[arg(long, value_name = "DIR")]
+    pub out_dir: PathBuf,
+    /// Read the optical flow from Middlebury .flo files here instead of computing it:
+    /// forward_A_B.flo and backward_B_A.flo for consecutive frames named A and B, at the
+    /// frames' size.
+    #[arg(long, value_name = "DIR")]
+    pub flow_dir: Option<PathBuf>,
+    /// How strongly a frame is held to the previous frame's painting where the flow is sure
+    /// (Ruder et al.'s γ); 0 only starts from it.
+    #[arg(long, value_name = "γ", default_value_t = DEFAULT_TEMPORAL_WEIGHT)]
+    pub temporal_weight: f64,
+    /// Iterations of each frame after the first, at the full size only (the first frame is
+    /// an ordinary run of the recipe).
+    #[arg(long, value_name = "N", default_value_t = DEFAULT_FRAME_ITERATIONS, value_parser = clap::value_parser!(u32).range(1..))]
+    pub frame_iterations: u32,
+    /// Repaint every frame (by default a rerun continues after the last painted frame).
+    #[arg(long)]
+    pub force: bool,
+    /// Print one JSON object per frame on stdout, and one at the end, instead of progress bars.
+    #[arg(long)]
+    pub json: bool,
+    /// Write a JSON log: recipe, device, each frame's outcome and readout, the flicker.
+    #[arg(long, value_name = "FILE")]
+    pub log: Option<PathBuf>,
+    #[command(flatten)]
+    pub paint: PaintArgs,
+}
+
+/// `--temporal-weight`'s default (docs/measurements.md, Video).
+pub const DEFAULT_TEMPORAL_WEIGHT: f64 = 100.0;
+/// `--frame-iterations`' default (docs/measurements.md, Video).
+pub const DEFAULT_FRAME_ITERATIONS: u32 = 20;
+
 #[derive(clap::Args, Debug)]
 pub struct DevicesArgs {
     /// Also compute the loss and its gradient on each GPU and compare them with the CPU's (32 px,
@@ -71,14 +126,29 @@ pub struct DevicesArgs {
 #[derive(clap::Args, Debug)]
 pub struct ScoreArgs {
     /// The photo the images should keep.
-    #[arg(long, short = 'c', value_name = "IMAGE")]
-    pub content: PathBuf,
-    /// The painting whose style they should have (scaled to each image's longer side).
-    #[arg(long, short = 's', value_name = "IMAGE")]
-    pub style: PathBuf,
+    #[arg(
+        long,
+        short = 'c',
+        value_name = "IMAGE",
+        required_unless_present = "frames",
+        conflicts_with = "frames"
+    )]
+    pub content: Option<PathBuf>,
+    /// The painting whose style they should have (scaled to each image's longer side); with
+    /// --frames, optional: each frame's readout beside the flicker.
+    #[arg(long, short = 's', value_name = "IMAGE", required_unless_present = "frames")]
+    pub style: Option<PathBuf>,
     /// The images to score.
-    #[arg(value_name = "IMAGE", required = true)]
+    #[arg(value_name = "IMAGE", required_unless_present = "frames", conflicts_with = "frames")]
     pub images: Vec<PathBuf>,
+    /// Score a stylised clip's flicker instead: the folder of its input frames (as for `nst
+    /// video`). Prints the warping error of each consecutive pair of --stylised frames
+    /// (Lai et al. 2018; flow and occlusions from the input frames) and their mean.
+    #[arg(long, value_name = "DIR", requires = "stylised")]
+    pub frames: Option<PathBuf>,
+    /// The stylised frames, by any tool, under the input frames' names.
+    #[arg(long, value_name = "DIR", requires = "frames")]
+    pub stylised: Option<PathBuf>,
     /// Read the layers of this built-in recipe [default: default: relu4_2; relu1_1…relu4_1].
     #[arg(long, value_name = "NAME", conflicts_with = "config")]
     pub preset: Option<String>,
@@ -196,7 +266,7 @@ pub struct BatchArgs {
     pub paint: PaintArgs,
 }
 
-/// How to paint; shared by `run` and `batch`. Each flag overrides the recipe's key of the same name.
+/// How to paint; shared by `run`, `batch` and `video`. Each flag overrides the recipe's key of the same name.
 #[derive(clap::Args, Debug)]
 #[command(next_help_heading = "Recipe (each flag overrides the recipe's key)")]
 pub struct PaintArgs {

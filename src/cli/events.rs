@@ -26,6 +26,8 @@ pub struct Iteration {
     pub style: f64,
     pub tv: f64,
     pub palette: f64,
+    /// `nst video`'s hold on the previous frame; 0 elsewhere.
+    pub temporal: f64,
     pub seconds: f64,
     pub width: usize,
     pub height: usize,
@@ -50,6 +52,7 @@ impl From<&IterationReport> for Iteration {
             style: r.terms.style,
             tv: r.terms.variation,
             palette: r.terms.palette,
+            temporal: r.terms.temporal,
             seconds: r.elapsed.as_secs_f64(),
             width: r.width,
             height: r.height,
@@ -111,7 +114,7 @@ pub struct Done {
 }
 
 /// `{"content": {"relu4_2": 0.8}, "style": {"relu1_1": 0.002, …}, "mean_style": 0.009}`
-#[derive(Serialize)]
+#[derive(Serialize, Clone)]
 pub struct ReadoutJson {
     pub content: BTreeMap<String, f64>,
     pub style: BTreeMap<String, f64>,
@@ -126,7 +129,7 @@ impl From<&Readout> for ReadoutJson {
 }
 
 /// `{"colour_distance": 3.1, "structure": 0.42}`: measures no recipe minimises (nst::measures).
-#[derive(Serialize)]
+#[derive(Serialize, Clone)]
 pub struct MeasuresJson {
     pub colour_distance: f64,
     pub structure: f64,
@@ -237,6 +240,89 @@ pub struct Job<'a> {
     pub final_loss: Option<f64>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
+}
+
+/// One `video --json` line: a frame painted or skipped, then the end.
+#[derive(Serialize)]
+#[serde(tag = "event", rename_all = "snake_case")]
+pub enum VideoEvent<'a> {
+    Frame(VideoFrame<'a>),
+    End(VideoEnd),
+}
+
+/// A frame of `nst video`, for `--json` and `--log`.
+#[derive(Serialize, Clone)]
+pub struct VideoFrame<'a> {
+    pub schema: u32,
+    /// Its place in the clip, counting from 1.
+    pub index: usize,
+    pub input: &'a Path,
+    pub output: &'a Path,
+    /// done, or skipped (painted by an earlier run).
+    pub status: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub seconds: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub iterations: Option<usize>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub readout: Option<ReadoutJson>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub measures: Option<MeasuresJson>,
+    /// Lai et al.'s warping error against the frame before (0–1 pixel values); none for the
+    /// first frame painted.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub warping_error: Option<f64>,
+}
+
+/// The end of `nst video`: counts, and the clip's flicker (mean warping error over the pairs
+/// painted in this run; null when fewer than two frames were).
+#[derive(Serialize, Clone)]
+pub struct VideoEnd {
+    pub schema: u32,
+    pub status: &'static str,
+    pub frames: usize,
+    pub painted: usize,
+    pub skipped: usize,
+    pub flicker: Option<f64>,
+    pub seconds: f64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+}
+
+/// The `video --log` document.
+#[derive(Serialize)]
+pub struct VideoLog<'a> {
+    pub schema: u32,
+    pub nst: &'static str,
+    pub frames_dir: &'a Path,
+    pub styles: Vec<StyleInput<'a>>,
+    pub out_dir: &'a Path,
+    pub device: &'a str,
+    pub recipe: &'a RecipeFile,
+    pub recipe_from: RecipeFrom,
+    pub temporal_weight: f64,
+    pub frame_iterations: u32,
+    pub frames: &'a [VideoFrame<'a>],
+    pub end: VideoEnd,
+}
+
+/// One `score --frames --json` line: a stylised frame's warping error against the one before.
+#[derive(Serialize)]
+pub struct Flicker<'a> {
+    pub schema: u32,
+    /// The frame's place in the clip, counting from 1.
+    pub index: usize,
+    pub image: &'a Path,
+    /// None where no pixel passes the flow's forward–backward check.
+    pub warping_error: Option<f64>,
+}
+
+/// The last `score --frames --json` line: the clip's flicker, the mean warping error.
+#[derive(Serialize)]
+pub struct FlickerEnd {
+    pub schema: u32,
+    pub pairs: usize,
+    pub flicker: Option<f64>,
 }
 
 /// One `score --json` line.

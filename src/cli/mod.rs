@@ -12,6 +12,7 @@ mod paint;
 mod progress;
 mod run;
 mod score;
+mod video;
 
 use anyhow::Result;
 use clap::CommandFactory;
@@ -23,6 +24,7 @@ pub fn execute(cli: Cli) -> Result<()> {
     match cli.command {
         Command::Run(args) => run::run(*args),
         Command::Batch(args) => batch::batch(*args),
+        Command::Video(args) => video::video(*args),
         Command::Features(args) => features::features(args),
         Command::Score(args) => score::score(args),
         Command::Layers => {

@@ -86,8 +86,12 @@ pub fn status_line(r: &IterationReport) -> String {
         0.0 => String::new(),
         palette => format!(", palette {palette:.3e}"),
     };
+    let temporal = match r.terms.temporal {
+        0.0 => String::new(),
+        temporal => format!(", temporal {temporal:.3e}"),
+    };
     format!(
-        "iteration {}/{}{level}, loss {:.4e} (content {:.3e}, style {:.3e}{tv}{palette}), {}{left}",
+        "iteration {}/{}{level}, loss {:.4e} (content {:.3e}, style {:.3e}{tv}{palette}{temporal}), {}{left}",
         r.iteration,
         r.iterations,
         r.terms.total(),

@@ -1,43 +1,73 @@
-//! `nst score`: the readout of any images against a photo and a painting.
+//! `nst score`: the readout of any images against a photo and a painting, or a stylised clip's
+//! flicker against its input frames.
+
+use std::path::{Path, PathBuf};
 
 use anyhow::Result;
 use image::DynamicImage;
+use nst::device::ComputeDevice;
+use nst::flow::{self, DisParams, Grey};
 use nst::image_io;
 use nst::inputs::check_source;
 use nst::measures::Measures;
+use nst::measures::flicker::warping_error;
 use nst::model::{Vgg19, weights};
 use nst::recipe::{RawRecipe, Recipe};
+use nst::usage;
+use nst::video::read_clip;
 
 use super::args::ScoreArgs;
 use super::events::{self, SCHEMA, Score};
 
 pub fn score(args: ScoreArgs) -> Result<()> {
     let recipe = Recipe::resolve(RawRecipe::chosen(args.config.as_deref(), args.preset.as_deref())?)?;
-    let photo = image_io::load(&args.content, "content image")?;
-    let painting = image_io::load(&args.style, "style image")?;
+    if let (Some(frames), Some(stylised)) = (&args.frames, &args.stylised) {
+        return score_frames(&args, &recipe, frames, stylised);
+    }
+    let (Some(content), Some(style)) = (&args.content, &args.style) else {
+        return Err(usage!("give --content and --style with the images, or --frames and --stylised"));
+    };
+    let photo = image_io::load(content, "content image")?;
     let mut images = Vec::with_capacity(args.images.len());
     for path in &args.images {
         let image = image_io::load(path, "image")?;
         check_source(path, &image, &recipe)?;
-        images.push(image);
+        images.push((path.clone(), image, photo.clone()));
     }
-    let device = nst::device::select(args.device, &mut |m| eprintln!("nst: {m}"))?;
-    let weights = weights::load(args.weights.as_deref(), recipe.loss.deepest())?;
-    let model = Vgg19::new(weights, recipe.pooling, &device.device);
-    for (path, image) in args.images.iter().zip(&images) {
+    let readouts = Readouts::load(&args, &recipe, style)?;
+    for (path, image, photo) in &images {
+        readouts.print(path, image, photo, args.json)?;
+    }
+    Ok(())
+}
+
+/// The network and painting for readouts.
+struct Readouts<'a> {
+    recipe: &'a Recipe,
+    painting: DynamicImage,
+    device: ComputeDevice,
+    model: Vgg19,
+}
+
+impl<'a> Readouts<'a> {
+    fn load(args: &ScoreArgs, recipe: &'a Recipe, style: &Path) -> Result<Self> {
+        let painting = image_io::load(style, "style image")?;
+        let device = nst::device::select(args.device, &mut |m| eprintln!("nst: {m}"))?;
+        let weights = weights::load(args.weights.as_deref(), recipe.loss.deepest())?;
+        let model = Vgg19::new(weights, recipe.pooling, &device.device);
+        Ok(Readouts { recipe, painting, device, model })
+    }
+
+    /// One image's readout and measures against `photo`, as a line of text or JSON.
+    fn print(&self, path: &Path, image: &DynamicImage, photo: &DynamicImage, json: bool) -> Result<()> {
         let size = (image.width() as usize, image.height() as usize);
-        let tile = nst::plan::readout_tile(&recipe.loss, size, device.is_gpu);
-        let readout = nst::loss::readout::of_image(
-            &model,
-            &recipe.loss,
-            image,
-            &photo,
-            &painting,
-            &device.device,
-            tile,
-        )?;
-        let measures = measures_of(image, &photo, &painting);
-        if args.json {
+        let loss = &self.recipe.loss;
+        let tile = nst::plan::readout_tile(loss, size, self.device.is_gpu);
+        let dev = &self.device.device;
+        let readout =
+            nst::loss::readout::of_image(&self.model, loss, image, photo, &self.painting, dev, tile)?;
+        let measures = measures_of(image, photo, &self.painting);
+        if json {
             let line = Score {
                 schema: SCHEMA,
                 image: path,
@@ -53,6 +83,77 @@ pub fn score(args: ScoreArgs) -> Result<()> {
                 super::progress::emit(&format!("{}: {line}", path.display()));
             }
         }
+        Ok(())
+    }
+}
+
+/// `--frames IN --stylised OUT`: each consecutive pair's warping error and their mean, with each
+/// frame's readout when a painting is given.
+fn score_frames(args: &ScoreArgs, recipe: &Recipe, frames: &Path, stylised: &Path) -> Result<()> {
+    let clip = read_clip(frames)?;
+    let outputs: Vec<PathBuf> =
+        clip.frames.iter().map(|f| stylised.join(f.file_name().unwrap_or_default())).collect();
+    let mut painted = Vec::with_capacity(outputs.len());
+    for output in &outputs {
+        let image = image_io::load(output, "stylised frame").map_err(|e| {
+            usage!("--stylised: {e:#} (each input frame needs its stylised frame, same name)")
+        })?;
+        if let Some((first, size)) =
+            painted.first().map(|(p, i): &(&PathBuf, DynamicImage)| (p, (i.width(), i.height())))
+        {
+            if (image.width(), image.height()) != size {
+                return Err(usage!(
+                    "{}: stylised frame is {}×{}, but {} is {}×{}",
+                    output.display(),
+                    image.width(),
+                    image.height(),
+                    first.display(),
+                    size.0,
+                    size.1
+                ));
+            }
+        }
+        painted.push((output, image));
+    }
+    let readouts = match &args.style {
+        Some(style) => Some(Readouts::load(args, recipe, style)?),
+        None => None,
+    };
+    let (w, h) = painted.first().map(|(_, i)| (i.width(), i.height())).unwrap_or((0, 0));
+    let mut previous: Option<(nst::image_io::Planar, nst::image_io::Planar)> = None;
+    let mut errors = Vec::new();
+    for ((frame, (output, image)), index) in clip.frames.iter().zip(&painted).zip(1..) {
+        let input = image_io::load(frame, "frame")?;
+        if let Some(readouts) = &readouts {
+            readouts.print(output, image, &input, args.json)?;
+        }
+        let photo = image_io::to_planar(&input, w, h);
+        let painting = image_io::to_planar(image, w, h);
+        if let Some((photo_before, painting_before)) = &previous {
+            let (a, b) = (Grey::from_planar(photo_before), Grey::from_planar(&photo));
+            let (forward, backward) = flow::dis_both(&a, &b, &DisParams::medium());
+            let error = warping_error(painting_before, &painting, &forward, &backward);
+            errors.extend(error);
+            if args.json {
+                let line = events::Flicker { schema: SCHEMA, index, image: output, warping_error: error };
+                super::progress::emit(&events::line(&line));
+            } else {
+                let error = error.map_or("no pixel the flow is sure of".into(), |e| format!("{e:.3e}"));
+                super::progress::emit(&format!("{}: warping error {error}", output.display()));
+            }
+        }
+        previous = Some((photo, painting));
+    }
+    let flicker = (!errors.is_empty()).then(|| errors.iter().sum::<f64>() / errors.len() as f64);
+    if args.json {
+        let line = events::FlickerEnd { schema: SCHEMA, pairs: errors.len(), flicker };
+        super::progress::emit(&events::line(&line));
+    } else {
+        let mean = flicker.map_or("none (fewer than two frames)".into(), |f| format!("{f:.3e}"));
+        super::progress::emit(&format!(
+            "flicker: warping error {mean} (Lai et al. 2018; mean over {} frame pairs)",
+            errors.len()
+        ));
     }
     Ok(())
 }

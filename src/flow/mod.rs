@@ -22,9 +22,11 @@ mod tensors;
 mod warp;
 
 #[cfg(test)]
+mod certainty_tests;
+#[cfg(test)]
 mod tests;
 
-pub use consistency::{reliable, round_trip_error};
+pub use consistency::{certainty, motion_boundaries, reliable, round_trip_error};
 pub use warp::{Warped, warp, warp_grey};
 
 use crate::image_io::Planar;
@@ -155,4 +157,28 @@ pub fn dis(a: &Grey, b: &Grey, params: &DisParams) -> Flow {
 /// find what the forward one cannot see).
 pub fn dis_both(a: &Grey, b: &Grey, params: &DisParams) -> (Flow, Flow) {
     rayon::join(|| dis(a, b, params), || dis(b, a, params))
+}
+
+impl Flow {
+    /// The flow of the same motion seen at `width`×`height`: sampled bilinearly where each new
+    /// pixel's centre falls, its vectors scaled by the change of size along each axis.
+    pub fn resized(&self, width: usize, height: usize) -> Flow {
+        if (width, height) == (self.width, self.height) {
+            return self.clone();
+        }
+        if self.width == 0 || self.height == 0 {
+            return Flow::zero(width, height);
+        }
+        let (sx, sy) = (self.width as f32 / width as f32, self.height as f32 / height as f32);
+        let (mut u, mut v) = (Vec::with_capacity(width * height), Vec::with_capacity(width * height));
+        for y in 0..height {
+            let fy = (y as f32 + 0.5) * sy - 0.5;
+            for x in 0..width {
+                let fx = (x as f32 + 0.5) * sx - 0.5;
+                u.push(pyramid::bilinear(&self.u, self.width, self.height, fx, fy) / sx);
+                v.push(pyramid::bilinear(&self.v, self.width, self.height, fx, fy) / sy);
+            }
+        }
+        Flow { width, height, u, v }
+    }
 }

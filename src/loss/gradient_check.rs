@@ -3,6 +3,7 @@
 use burn::tensor::{Device, Tensor, TensorData};
 
 use super::palette::{ColourMoments, palette_loss};
+use super::temporal::{TemporalTarget, temporal_loss};
 use super::{content_loss, gram, style_loss, variation_loss};
 use crate::recipe::{Reduction, StyleNormalization};
 
@@ -118,4 +119,39 @@ fn relative_terms_are_the_readouts_errors() {
     let expected = squared(&gs, &as_) / squared(&as_, &vec![0.0; as_.len()]);
     let style = scalar(style_loss(x, a, StyleNormalization::Relative));
     assert!((style - expected).abs() < 1e-5 * expected, "{style} vs {expected}");
+}
+
+#[test]
+fn temporal_gradient() {
+    let device = Device::flex();
+    // γ large enough that the gradient stands above the check's floor of 1e-3.
+    let target = TemporalTarget { weight: 1e5, ..temporal_target(&device) };
+    check(|x| temporal_loss(x, &target), [1, 3, 4, 5], 7.0);
+}
+
+/// A previous frame and a certainty that trusts the left half of a 4×5 image.
+fn temporal_target(device: &Device) -> TemporalTarget {
+    let certainty: Vec<f32> = (0..20).map(|i| if i % 5 < 2 { 1.0 } else { 0.0 }).collect();
+    TemporalTarget {
+        previous: tensor(&values(60, 9.0), [1, 3, 4, 5], device),
+        certainty: Tensor::from_data(TensorData::new(certainty, [1, 1, 4, 5]), device),
+        weight: 3.0,
+    }
+}
+
+#[test]
+fn temporal_loss_counts_only_the_pixels_the_flow_is_sure_of() {
+    let device = Device::flex();
+    let target = temporal_target(&device);
+    let previous = values(60, 9.0);
+    assert!(scalar(temporal_loss(tensor(&previous, [1, 3, 4, 5], &device), &target)).abs() < 1e-9);
+    // Changing the untrusted pixels (columns 2–4) costs nothing; a trusted one costs
+    // γ · (Δ/255)² / elements.
+    let mut changed = previous.clone();
+    (0..60).filter(|i| i % 5 >= 2).for_each(|i| changed[i] += 40.0);
+    assert!(scalar(temporal_loss(tensor(&changed, [1, 3, 4, 5], &device), &target)).abs() < 1e-9);
+    changed[0] += 51.0;
+    let expected = 3.0 * (51.0f64 / 255.0).powi(2) / 60.0;
+    let got = scalar(temporal_loss(tensor(&changed, [1, 3, 4, 5], &device), &target));
+    assert!((got - expected).abs() < 1e-6 * expected, "{got} vs {expected}");
 }

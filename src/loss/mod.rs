@@ -6,6 +6,7 @@ pub mod cross_device;
 pub mod palette;
 pub mod readout;
 pub mod style;
+pub mod temporal;
 mod tiled;
 pub mod variation;
 
@@ -16,6 +17,7 @@ use burn::tensor::Tensor;
 
 pub use content::content_loss;
 pub use style::{GramSum, gram, gram_loss, style_loss};
+pub use temporal::TemporalTarget;
 pub use variation::{variation_loss, variation_term};
 
 use crate::layers::VGG19;
@@ -129,6 +131,8 @@ pub struct Objective {
     tiled_content: Option<tiled::TiledContent>,
     /// The paintings' colour moments, where the palette term has a weight.
     palette: Option<palette::ColourMoments>,
+    /// A video frame's previous painting, carried along the flow ([`Objective::with_temporal`]).
+    temporal: Option<TemporalTarget>,
 }
 
 impl Objective {
@@ -160,7 +164,15 @@ impl Objective {
             grid: TileGrid::whole(shape[2], shape[3]),
             tiled_content: None,
             palette: styles.colours.clone(),
+            temporal: None,
         }
+    }
+
+    /// Also hold the image to `target`, a video's previous frame painted and warped onto this
+    /// one (the temporal term, taken on the whole image like the other pixel terms).
+    pub fn with_temporal(mut self, target: TemporalTarget) -> Self {
+        self.temporal = Some(target);
+        self
     }
 
     /// Evaluate tile by tile, in cores of at most `core_side` pixels a side, when the image is
@@ -204,9 +216,9 @@ impl Objective {
         self.recent.iter().find(|(n, _)| *n == evaluation).map(|(_, terms)| *terms)
     }
 
-    /// The four weighted terms (content, style, variation, palette) as one-element tensors,
-    /// for an image `[1, 3, H, W]`.
-    pub fn terms(&mut self, image: Tensor<4>) -> [Tensor<1>; 4] {
+    /// The weighted terms (content, style, variation, palette, temporal) as one-element
+    /// tensors, for an image `[1, 3, H, W]`.
+    pub fn terms(&mut self, image: Tensor<4>) -> [Tensor<1>; 5] {
         let photo_acts = self.take_content_targets(&image);
         let at_photo = photo_acts.is_some();
         let acts = photo_acts.unwrap_or_else(|| self.model.forward(image.clone(), &self.wanted));
@@ -224,18 +236,19 @@ impl Objective {
                 style = style.add(term.mul_scalar(target.layer.style as f32));
             }
         }
-        let [variation, palette] = self.pixel_terms(image);
+        let [variation, palette, temporal] = self.pixel_terms(image);
         [
             content.mul_scalar(spec.content_weight as f32),
             style.mul_scalar(spec.style_weight as f32),
             variation,
             palette,
+            temporal,
         ]
     }
 
-    /// The weighted terms read from the pixels alone, variation and palette: cheap, and taken on
-    /// the whole image even when the network sees it in tiles.
-    fn pixel_terms(&self, image: Tensor<4>) -> [Tensor<1>; 2] {
+    /// The weighted terms read from the pixels alone, variation, palette and temporal: cheap,
+    /// and taken on the whole image even when the network sees it in tiles.
+    fn pixel_terms(&self, image: Tensor<4>) -> [Tensor<1>; 3] {
         let device = image.device();
         let palette = match &self.palette {
             Some(target) => {
@@ -243,8 +256,12 @@ impl Objective {
             }
             None => Tensor::zeros([1], &device),
         };
+        let temporal = match &self.temporal {
+            Some(target) => temporal::temporal_loss(image.clone(), target),
+            None => Tensor::zeros([1], &device),
+        };
         let variation = variation_term(image, &self.spec).unwrap_or_else(|| Tensor::zeros([1], &device));
-        [variation, palette]
+        [variation, palette, temporal]
     }
 
     /// Loss terms and the gradient of their sum for a flat image (`shape` elements).
@@ -268,8 +285,8 @@ impl Objective {
             .ok_or_else(|| anyhow!("no gradient reached the image"))?
             .reshape([x.dims()[0]]);
         let values = crate::readback::values(terms.without_autodiff(), "the loss")?;
-        let [content, style, variation, palette] = [0, 1, 2, 3].map(|k| values[k] as f64);
-        let terms = LossTerms { content, style, variation, palette };
+        let [content, style, variation, palette, temporal] = [0, 1, 2, 3, 4].map(|k| values[k] as f64);
+        let terms = LossTerms { content, style, variation, palette, temporal };
         Ok((terms, gradient))
     }
 }

@@ -78,16 +78,19 @@ impl Objective {
         }
         let spec = &self.spec;
         let pixels = image.autodiff().require_grad();
-        let [variation, palette] = self.pixel_terms(pixels.clone());
-        let (variation, palette) = if variation.is_tracked() || palette.is_tracked() {
-            let grads = variation.clone().add(palette.clone()).backward();
+        let pixel_terms = self.pixel_terms(pixels.clone());
+        let [variation, palette, temporal] = if pixel_terms.iter().any(|t| t.is_tracked()) {
+            let sum = pixel_terms.iter().skip(1).fold(pixel_terms[0].clone(), |sum, t| sum.add(t.clone()));
+            let grads = sum.backward();
             gradient =
                 gradient.add(pixels.grad(&grads).ok_or_else(|| anyhow!("no gradient reached the image"))?);
-            (scalar(variation.without_autodiff())?, scalar(palette.without_autodiff())?)
+            let [v, p, t] = pixel_terms;
+            [scalar(v.without_autodiff())?, scalar(p.without_autodiff())?, scalar(t.without_autodiff())?]
         } else {
-            (0.0, 0.0)
+            [0.0; 3]
         };
-        let terms = LossTerms { content: content * spec.content_weight, style, variation, palette };
+        let content = content * spec.content_weight;
+        let terms = LossTerms { content, style, variation, palette, temporal };
         Ok((terms, gradient.reshape([x.dims()[0]])))
     }
 

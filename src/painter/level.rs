@@ -10,7 +10,7 @@ use super::eta::Eta;
 use super::resize::{checkpoint_path, from_tensor};
 use super::settle::rms_change;
 use super::stop_rule::StopRule;
-use super::{Painter, Target};
+use super::{Carried, Painter, Target};
 use crate::encode;
 use crate::error::Interrupted;
 use crate::image_io::{Planar, to_tensor};
@@ -44,6 +44,8 @@ pub(super) struct LevelAt<'a> {
     /// Its size and iterations (the most it runs), whether to evaluate in tiles, and how much
     /// L-BFGS history memory allows.
     pub plan: &'a LevelPlan,
+    /// A video's previous frame, carried along the flow: the temporal term's target.
+    pub carried: Option<&'a Carried>,
 }
 
 pub(super) struct LevelResult {
@@ -81,7 +83,7 @@ impl Painter {
     ) -> Result<LevelResult> {
         let started = Instant::now();
         let grams = self.grams_for(photo, at.plan.tile);
-        let mut descent = self.descent(photo, start, &grams, at.plan, tally.evaluations)?;
+        let mut descent = self.descent(photo, start, &grams, &at, tally.evaluations)?;
         let initial_loss = descent.minimiser.value();
         if !initial_loss.is_finite() {
             return Err(anyhow!(
@@ -111,16 +113,20 @@ impl Painter {
         photo: &Planar,
         start: Planar,
         grams: &StyleGrams,
-        plan: &LevelPlan,
+        at: &LevelAt,
         evaluations_before: usize,
     ) -> Result<Descent> {
-        let dev = &self.device.device;
+        let (dev, plan) = (&self.device.device, at.plan);
         let colours = self.plan.colours;
         let (loss_photo, start) = (colours.seen(photo.clone()), colours.seen(start));
         let model = self.model.clone();
         let mut objective = Objective::new(model, &self.plan.loss, to_tensor(&loss_photo, dev), grams);
         if let Some(core) = plan.tile {
             objective = objective.tiled(core);
+        }
+        let size = (photo.width, photo.height);
+        if let Some(temporal) = at.carried.and_then(|carried| carried.target(size, colours, dev)) {
+            objective = objective.with_temporal(temporal);
         }
         let pixels = start.data.len();
         let x0 = Tensor::<1>::from_data(TensorData::new(start.data, [pixels]), dev);

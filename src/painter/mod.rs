@@ -2,6 +2,7 @@
 //! optimised against them (one for `nst run`, a folder for `nst batch`), level by level of the
 //! [`Schedule`] from its [`Start`], with checkpoints and colour preservation.
 
+mod carried;
 mod colours;
 mod eta;
 mod level;
@@ -29,6 +30,7 @@ use crate::recipe::{LossSpec, Optimiser, Recipe, Schedule, Start};
 use crate::report::Readout;
 use crate::report::{Progress, RunSummary};
 
+pub use carried::Carried;
 use colours::ColourMode;
 use level::{LevelAt, LevelResult, Outputs, Tally};
 pub use resize::checkpoint_path;
@@ -125,6 +127,20 @@ impl Painter {
         target: &Target,
         progress: &mut dyn Progress,
     ) -> Result<RunSummary> {
+        self.paint_frame(content, run_plan, None, target, progress).map(|(summary, _)| summary)
+    }
+
+    /// [`Painter::paint`] for a video frame: started from the previous frame's painting
+    /// `carried` along the flow and held to it by the temporal term, if given. Also returns the
+    /// picture as painted, in floating point, for carrying on to the next frame.
+    pub fn paint_frame(
+        &self,
+        content: Content,
+        run_plan: &RunPlan,
+        carried: Option<&Carried>,
+        target: &Target,
+        progress: &mut dyn Progress,
+    ) -> Result<(RunSummary, Planar)> {
         let photo = &content.image;
         let plans = &run_plan.levels;
         let work = plans.iter().map(|level| (level.work, level.iterations));
@@ -144,11 +160,12 @@ impl Painter {
                 progress
                     .notice(&format!("level {} of {n}: {w}×{h}, {iterations} iterations{tiled}", number + 1));
             }
-            let start = match last.take() {
-                Some(previous) => with_photo_detail(&previous.image, &level_photo),
-                None => self.first_start(&content, &level_photo),
+            let start = match (last.take(), carried) {
+                (Some(previous), _) => with_photo_detail(&previous.image, &level_photo),
+                (None, Some(carried)) => carried.start(&self.first_start(&content, photo)).resized(w, h),
+                (None, None) => self.first_start(&content, &level_photo),
             };
-            let at = LevelAt { number: number + 1, of: plans.len(), plan };
+            let at = LevelAt { number: number + 1, of: plans.len(), plan, carried };
             let result = self.level(&level_photo, start, at, &mut tally, &outputs, progress)?;
             initial_loss.get_or_insert(result.initial_loss);
             summaries.push(result.summary);
@@ -161,7 +178,7 @@ impl Painter {
         let image = self.finish(last.image, photo);
         let measures = Measures::of(&image, photo, &self.styles.images);
         encode::save_atomic(&image, target.path, target.encoding)?;
-        Ok(RunSummary {
+        let summary = RunSummary {
             iterations: tally.iterations_before,
             evaluations: tally.evaluations,
             initial_loss: initial_loss.unwrap_or(f64::NAN),
@@ -175,7 +192,8 @@ impl Painter {
             readout,
             measures,
             levels: summaries,
-        })
+        };
+        Ok((summary, image))
     }
 
     /// How closely the last level's `image` matches `photo` and the painting, as the loss

@@ -17,11 +17,13 @@ pub struct LossTerms {
     pub style: f64,
     pub variation: f64,
     pub palette: f64,
+    /// A video frame's hold on the previous frame's painting (0 outside `nst video`).
+    pub temporal: f64,
 }
 
 impl LossTerms {
     pub fn total(&self) -> f64 {
-        self.content + self.style + self.variation + self.palette
+        self.content + self.style + self.variation + self.palette + self.temporal
     }
 }
 
