@@ -77,6 +77,48 @@ fn short_run_completes_on_wgpu() {
     assert_eq!(out.width(), 24);
 }
 
+/// `nst video` on the GPU (the flow stays on the CPU): the fixture clip's three frames, the
+/// later two carried on with the temporal term.
+#[test]
+fn a_short_clip_is_painted_on_wgpu() {
+    if first_adapter("a_short_clip_is_painted_on_wgpu").is_none() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let (frames, out) = (root.join("tests/fixtures/clip"), dir.path().join("out"));
+    let style = root.join("examples/night_cafe.jpg");
+    let args = [
+        "video",
+        "--device",
+        "gpu",
+        "--preset",
+        "smoke",
+        "--size",
+        "32",
+        "-n",
+        "3",
+        "--frame-iterations",
+        "2",
+    ];
+    let run = std::process::Command::new(env!("CARGO_BIN_EXE_nst"))
+        .args(args)
+        .arg("--frames")
+        .arg(&frames)
+        .arg("-s")
+        .arg(&style)
+        .arg("--out-dir")
+        .arg(&out)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&run.stderr);
+    assert!(run.status.success(), "nst video on wgpu failed:\n{stderr}");
+    assert!(stderr.contains("flicker: warping error"), "{stderr}");
+    for name in ["00001.png", "00002.png", "00003.png"] {
+        assert_eq!(image::open(out.join(name)).unwrap().width(), 32, "{name}");
+    }
+}
+
 /// The first GPU run autotunes its kernels; the results land in `NST_CACHE_DIR` so the next
 /// run skips that. Timings are printed, not asserted (they belong to benchmarks). The second
 /// run names its adapter as `nst devices` lists it, `--device gpu:0`.

@@ -3,9 +3,9 @@
 //! `nst devices --check` runs this on each GPU, and the wgpu tests run that.
 
 use anyhow::Result;
-use burn::tensor::Device;
+use burn::tensor::{Device, Tensor, TensorData};
 
-use super::{Objective, StyleGrams};
+use super::{Objective, StyleGrams, TemporalTarget};
 use crate::image_io;
 use crate::model::{Vgg19, weights};
 use crate::recipe::{LossSpec, Pooling};
@@ -49,8 +49,8 @@ pub struct Evaluation {
     pub gradient: Vec<f32>,
 }
 
-/// Evaluate `loss` on `device` for a noise photo, painting and image of `side` px (fixed seeds);
-/// with `tile`, in tiles of that core side.
+/// Evaluate `loss` on `device` for a noise photo, painting and image of `side` px (fixed seeds),
+/// with a temporal term towards a fourth noise image; with `tile`, in tiles of that core side.
 pub fn evaluate(
     device: &Device,
     loss: &LossSpec,
@@ -61,7 +61,11 @@ pub fn evaluate(
     let image = |seed: u64| image_io::to_tensor(&image_io::noise(side, side, seed), device);
     let model = Vgg19::new(weights::load(None, loss.deepest())?, pooling, device);
     let grams = StyleGrams::new(&model, loss, &[(image(2), 1.0)], None);
-    let mut objective = Objective::new(model, loss, image(1), &grams);
+    // `nst video`'s temporal term too, trusted on the upper half of the image.
+    let certainty: Vec<f32> = (0..side * side).map(|i| if i < side * side / 2 { 1.0 } else { 0.0 }).collect();
+    let certainty = Tensor::from_data(TensorData::new(certainty, [1, 1, side, side]), device);
+    let temporal = TemporalTarget { previous: image(4), certainty, weight: 100.0 };
+    let mut objective = Objective::new(model, loss, image(1), &grams).with_temporal(temporal);
     if let Some(core) = tile {
         objective = objective.tiled(core);
     }
