@@ -2,7 +2,7 @@
 """Flicker, per-frame quality and cost of `nst video` against independent `nst run` frames.
 
     benches/video.py measure CLIP_DIR STYLE OUT_ROOT [--size 512] [--tag video] [-- VIDEO ARGS…]
-    benches/video.py strip OUT_ROOT --frames 1,2,3,4 --out strip.jpg [--tag video]
+    benches/video.py strip OUT_ROOT --clip CLIP_DIR --frames 2,3,4 --out strip.jpg [--tag video] [--width 256]
 
 `measure` paints every frame of CLIP_DIR independently (`nst run`, same recipe, once: kept in
 OUT_ROOT/independent and reused), then the clip with `nst video` (into OUT_ROOT/TAG), and scores
@@ -10,8 +10,9 @@ both with `nst score --frames … --stylised … -s STYLE --json`: the same read
 measurement for each. Prints one table row: flicker of each and their ratio, mean relative
 content and style errors of each, and seconds per frame (independent frames; the video's first
 frame and its later frames, from its --log). `strip` draws rows input / independent / video for
-the given frames with, under each pair of outputs, the change from the frame before where the
-flow says nothing moved (white: 0, black: 64 levels or more).
+the given frames (frame 2 onwards), then each output's change from the frame before (white: none,
+black: 64 levels or more summed over the channels): the flicker, and the true motion, which is
+the same for both.
 
 NST_BIN picks the binary (default target/release/nst).
 """
@@ -87,17 +88,32 @@ def strip(args):
     load = lambda d, i: Image.open(d / names[i]).convert("RGB")
     clip = pathlib.Path(args.clip)
     w, h = load(root / args.tag, 0).size
+    scale = args.width / w
+    size = (args.width, round(h * scale))
+
+    def change(d):
+        # |O_t − O_{t−1}| per pixel, summed over channels, white 0 … black ≥ 64 levels: the
+        # flicker, plus the true motion (the same in both rows).
+        def draw(i):
+            a = np.asarray(load(d, i), dtype=np.float32)
+            b = np.asarray(load(d, i - 1), dtype=np.float32)
+            grey = 255 - np.clip(np.abs(a - b).sum(axis=2) * 4, 0, 255)
+            return Image.fromarray(grey.astype(np.uint8)).convert("RGB")
+        return draw
+
     rows = [("input", lambda i: load(clip, i).resize((w, h), Image.LANCZOS)),
             ("independent nst run", lambda i: load(root / "independent", i)),
-            (f"nst video", lambda i: load(root / args.tag, i))]
-    label = 18
-    sheet = Image.new("RGB", (w * len(picks), (h + label) * len(rows)), "white")
+            ("nst video", lambda i: load(root / args.tag, i)),
+            ("independent: change from the frame before", change(root / "independent")),
+            ("nst video: change from the frame before", change(root / args.tag))]
+    label = 16
+    sheet = Image.new("RGB", (size[0] * len(picks), (size[1] + label) * len(rows)), "white")
     draw = ImageDraw.Draw(sheet)
     for r, (name, get) in enumerate(rows):
         for c, i in enumerate(picks):
-            sheet.paste(get(i), (c * w, r * (h + label) + label))
-            draw.text((c * w + 4, r * (h + label) + 3), f"{name}, frame {i + 1}", fill="black")
-    sheet.save(args.out, quality=90)
+            sheet.paste(get(i).resize(size, Image.LANCZOS), (c * size[0], r * (size[1] + label) + label))
+            draw.text((c * size[0] + 4, r * (size[1] + label) + 2), f"{name}, frame {i + 1}", fill="black")
+    sheet.save(args.out, quality=88)
     print(f"wrote {args.out}")
 
 
@@ -119,6 +135,7 @@ def main():
     s.add_argument("--frames", required=True)
     s.add_argument("--out", required=True)
     s.add_argument("--tag", default="video")
+    s.add_argument("--width", type=int, default=256, help="width of each picture in the strip")
     args = parser.parse_args(argv)
     args.video = video
     {"measure": measure, "strip": strip}[args.command](args)

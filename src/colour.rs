@@ -45,10 +45,6 @@ fn from_pixels(width: usize, height: usize, pixels: impl Iterator<Item = [f64; 3
     Planar { width, height, data }
 }
 
-fn luminance(image: &Planar) -> Vec<f64> {
-    (0..image.width * image.height).map(|i| mul(&YIQ, pixel(image, i))[0]).collect()
-}
-
 fn mean_std(values: &[f64]) -> (f64, f64) {
     let n = values.len().max(1) as f64;
     let mean = values.iter().sum::<f64>() / n;
@@ -59,9 +55,9 @@ fn mean_std(values: &[f64]) -> (f64, f64) {
 /// The image's luminance as a grey RGB image; with `like`, shifted and scaled to `like`'s
 /// luminance mean and standard deviation (so the painting's brightness follows the photo's).
 pub fn grey(image: &Planar, like: Option<&Planar>) -> Planar {
-    let y = luminance(image);
+    let y = image.luma();
     let (mean, std) = mean_std(&y);
-    let (to_mean, to_std) = like.map_or((mean, std), |l| mean_std(&luminance(l)));
+    let (to_mean, to_std) = like.map_or((mean, std), |l| mean_std(&l.luma()));
     let gain = if std > 1e-6 { to_std / std } else { 1.0 };
     from_pixels(image.width, image.height, y.into_iter().map(|v| [(v - mean) * gain + to_mean; 3]))
 }
@@ -73,7 +69,7 @@ pub fn with_chroma_of(result: &Planar, photo: &Planar) -> Planar {
     } else {
         photo.resized(result.width, result.height)
     };
-    let y = luminance(result);
+    let y = result.luma();
     from_pixels(
         result.width,
         result.height,
@@ -262,8 +258,8 @@ mod tests {
     fn grey_takes_the_luminance_statistics_it_is_given() {
         let like = gradient_image(8, 8, [100.0, 100.0, 100.0]);
         let g = grey(&gradient_image(10, 10, [0.0, 0.0, 0.0]), Some(&like));
-        let (m, s) = mean_std(&luminance(&g));
-        let (lm, ls) = mean_std(&luminance(&like));
+        let (m, s) = mean_std(&g.luma());
+        let (lm, ls) = mean_std(&like.luma());
         assert!((m - lm).abs() < 1e-3 && (s - ls).abs() < 1e-3);
     }
 }

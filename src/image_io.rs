@@ -141,6 +141,19 @@ impl Planar {
         Planar { width, height, data }
     }
 
+    /// Each pixel's luma, Rec. 601 weights (0.299 R + 0.587 G + 0.114 B), row-major: the one
+    /// brightness that colour preservation, the structure measure and the optical flow read.
+    pub fn luma(&self) -> Vec<f64> {
+        let n = self.width * self.height;
+        let (r, rest) = self.data.split_at(n);
+        let (g, b) = rest.split_at(n);
+        r.iter()
+            .zip(g)
+            .zip(b)
+            .map(|((&r, &g), &b)| 0.299 * r as f64 + 0.587 * g as f64 + 0.114 * b as f64)
+            .collect()
+    }
+
     pub(crate) fn to_rgb8(&self) -> RgbImage {
         let (w, h) = (self.width, self.height);
         RgbImage::from_fn(w as u32, h as u32, |x, y| {

@@ -123,7 +123,7 @@ pub fn structure(image: &Planar, photo: &Planar) -> f64 {
 /// Rec. 601 luminance averaged over `factor`×`factor` blocks: values, width, height.
 fn luminance_pooled(image: &Planar, factor: usize) -> (Vec<f64>, usize, usize) {
     let (w, h) = ((image.width / factor).max(1), (image.height / factor).max(1));
-    let n = image.width * image.height;
+    let luma = image.luma();
     let mut out = vec![0.0; w * h];
     for y in 0..h {
         for x in 0..w {
@@ -131,9 +131,7 @@ fn luminance_pooled(image: &Planar, factor: usize) -> (Vec<f64>, usize, usize) {
             let mut count = 0.0f64;
             for yy in y * factor..((y + 1) * factor).min(image.height) {
                 for xx in x * factor..((x + 1) * factor).min(image.width) {
-                    let i = yy * image.width + xx;
-                    let [r, g, b] = [0, 1, 2].map(|c| image.data[c * n + i] as f64);
-                    sum += 0.299 * r + 0.587 * g + 0.114 * b;
+                    sum += luma[yy * image.width + xx];
                     count += 1.0;
                 }
             }

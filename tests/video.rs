@@ -195,3 +195,46 @@ fn bad_clips_are_refused_naming_the_file_before_anything_is_written() {
     std::fs::remove_file(t.path("stylised/00003.png")).unwrap();
     t.nst(&["score", "--frames", "frames", "--stylised", "stylised"]).assert_fails(2, "stylised/00003.png");
 }
+
+#[test]
+fn ctrl_c_leaves_whole_frames_and_a_rerun_finishes_the_clip() {
+    use std::process::{Command, Stdio};
+    let t = TestDir::new();
+    clip(&t);
+    // Slow enough that the signal lands while frame 2 is being painted.
+    let args =
+        ["video", "--frames", "frames", "-s", "night_cafe.jpg", "--out-dir", "out", "--preset", "smoke"];
+    let slow = ["--device", "cpu", "--frame-iterations", "100000"];
+    let child = Command::new(env!("CARGO_BIN_EXE_nst"))
+        .args(args)
+        .args(slow)
+        .current_dir(t.dir.path())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(120);
+    while !t.path("out/00001.png").exists() {
+        assert!(std::time::Instant::now() < deadline, "no first frame within two minutes");
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    assert!(Command::new("kill").args(["-INT", &child.id().to_string()]).status().unwrap().success());
+    let output = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(130), "{stderr}");
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    // Whole frames only, the first among them: no temporary file, nothing half-written.
+    let left = files_in(&t.path("out"));
+    assert!(left.contains("00001.png") && left.len() < 3, "{left:?}");
+    for name in &left {
+        assert!(FRAMES.contains(&name.as_str()), "{name} left behind");
+        image::open(t.path(&format!("out/{name}"))).unwrap_or_else(|e| panic!("{name}: {e}"));
+    }
+
+    let rerun = video(&t, &["--json"]);
+    rerun.assert_ok();
+    let statuses: Vec<String> =
+        json_lines(&rerun)[..3].iter().map(|l| l["status"].as_str().unwrap().to_string()).collect();
+    let skipped = statuses.iter().filter(|s| *s == "skipped").count();
+    assert_eq!(skipped, left.len(), "{statuses:?}");
+    assert!(statuses[skipped..].iter().all(|s| s == "done"), "{statuses:?}");
+}

@@ -93,25 +93,17 @@ fn score_frames(args: &ScoreArgs, recipe: &Recipe, frames: &Path, stylised: &Pat
     let clip = read_clip(frames)?;
     let outputs: Vec<PathBuf> =
         clip.frames.iter().map(|f| stylised.join(f.file_name().unwrap_or_default())).collect();
-    let mut painted = Vec::with_capacity(outputs.len());
+    let mut painted: Vec<(&PathBuf, DynamicImage)> = Vec::with_capacity(outputs.len());
     for output in &outputs {
         let image = image_io::load(output, "stylised frame").map_err(|e| {
             usage!("--stylised: {e:#} (each input frame needs its stylised frame, same name)")
         })?;
-        if let Some((first, size)) =
-            painted.first().map(|(p, i): &(&PathBuf, DynamicImage)| (p, (i.width(), i.height())))
+        let size = (image.width(), image.height());
+        if let Some((first, (w, h))) = painted.first().map(|(p, i)| (p, (i.width(), i.height())))
+            && size != (w, h)
         {
-            if (image.width(), image.height()) != size {
-                return Err(usage!(
-                    "{}: stylised frame is {}×{}, but {} is {}×{}",
-                    output.display(),
-                    image.width(),
-                    image.height(),
-                    first.display(),
-                    size.0,
-                    size.1
-                ));
-            }
+            let (first, output) = (first.display(), output.display());
+            return Err(usage!("{output}: stylised frame is {}×{}, but {first} is {w}×{h}", size.0, size.1));
         }
         painted.push((output, image));
     }

@@ -43,10 +43,7 @@ impl Grey {
     /// Luma (Rec. 601 weights) of a planar RGB image: flow needs structure, not colour, and one
     /// channel is a third of the work.
     pub fn from_planar(image: &Planar) -> Grey {
-        let n = image.width * image.height;
-        let (r, rest) = image.data.split_at(n);
-        let (g, b) = rest.split_at(n);
-        let data = r.iter().zip(g).zip(b).map(|((r, g), b)| 0.299 * r + 0.587 * g + 0.114 * b).collect();
+        let data = image.luma().into_iter().map(|y| y as f32).collect();
         Grey { width: image.width, height: image.height, data }
     }
 }

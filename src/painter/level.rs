@@ -23,6 +23,8 @@ use crate::report::{IterationReport, LevelSummary, Progress, Stop};
 /// Where a run stands across its levels, for reports and checkpoints.
 pub(super) struct Tally {
     pub iterations_before: usize,
+    /// Iterations the run's plan allows in all (levels that settle end sooner).
+    pub planned: usize,
     pub evaluations: usize,
     pub started: Instant,
     pub eta: Eta,
@@ -181,7 +183,7 @@ impl Painter {
         let (width, height) = descent.size;
         IterationReport {
             iteration: tally.iterations_before + descent.minimiser.iterations(),
-            iterations: self.plan.schedule.total_iterations(),
+            iterations: tally.planned,
             evaluations: tally.evaluations,
             terms: descent.objective.terms_of(descent.minimiser.accepted_evaluation()).unwrap_or_default(),
             elapsed: tally.started.elapsed(),

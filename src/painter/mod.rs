@@ -144,9 +144,16 @@ impl Painter {
         let photo = &content.image;
         let plans = &run_plan.levels;
         let work = plans.iter().map(|level| (level.work, level.iterations));
-        let mut tally =
-            Tally { iterations_before: 0, evaluations: 0, started: Instant::now(), eta: eta::Eta::new(work) };
-        progress.start(self.plan.schedule.total_iterations());
+        // The plan's, not the recipe's: a video frame after the first runs fewer.
+        let planned = plans.iter().map(|level| level.iterations).sum();
+        let mut tally = Tally {
+            iterations_before: 0,
+            planned,
+            evaluations: 0,
+            started: Instant::now(),
+            eta: eta::Eta::new(work),
+        };
+        progress.start(planned);
         let outputs = Outputs { target, photo };
         let (mut initial_loss, mut last) = (None, None::<LevelResult>);
         let mut summaries = Vec::with_capacity(plans.len());

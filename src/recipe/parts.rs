@@ -115,10 +115,6 @@ impl Schedule {
             .collect()
     }
 
-    pub fn total_iterations(&self) -> usize {
-        self.levels.iter().map(|l| l.iterations).sum()
-    }
-
     /// Longer side of the coarsest level.
     pub fn coarsest_side(&self) -> u32 {
         self.levels.first().map_or(self.size, |l| l.side)
