@@ -64,7 +64,7 @@ const BATCH_EXAMPLES: &str = "Examples:
   nst batch --content-list todo.txt -s wave.jpg --out-dir out/ --shard 2/8   # machine 2 of 8";
 
 const VIDEO_EXAMPLES: &str = "Examples:
-  ffmpeg -i clip.mp4 frames/%05d.png
+  mkdir -p frames && ffmpeg -i clip.mp4 frames/%05d.png
   nst video --frames frames/ -s wave.jpg --out-dir painted/
   ffmpeg -framerate 30 -i painted/%05d.png -i clip.mp4 -map 0:v -map 1:a? -c:v libx264 -pix_fmt yuv420p -c:a copy out.mp4";
 
