@@ -15,6 +15,9 @@ use crate::usage;
 pub struct Styles {
     pub(crate) images: Vec<(Planar, f64)>,
     pub(crate) paths: Vec<PathBuf>,
+    /// What the user should know about the paintings as sized (an enlarged painting's soft
+    /// strokes), for the caller to show.
+    pub notices: Vec<String>,
 }
 
 /// A content photo, decoded and scaled to the output size, with its starting image if that is
@@ -47,6 +50,7 @@ pub fn prepare_styles(recipe: &Recipe, styles: &[(PathBuf, f64)]) -> Result<Styl
         return Err(usage!("--style-blend {}: weights must be ≥ 0 with a positive sum", given.join(",")));
     }
     let mut images = Vec::with_capacity(styles.len());
+    let mut notices = Vec::new();
     for (path, weight) in styles {
         let style = image_io::load(path, "style image")?;
         check_source(path, &style, recipe)?;
@@ -55,8 +59,31 @@ pub fn prepare_styles(recipe: &Recipe, styles: &[(PathBuf, f64)]) -> Result<Styl
         let sized = check_size(w, h, recipe).and_then(|()| check_host_memory(w, h, recipe));
         sized.map_err(|e| usage!("{}: {}: {e}", path.display(), recipe.style_side_source()))?;
         images.push((image_io::to_planar(&style, w, h), weight / total));
+        notices.extend(enlarged(path, (style.width(), style.height()), (w, h), recipe));
     }
-    Ok(Styles { images, paths: styles.iter().map(|(p, _)| p.clone()).collect() })
+    Ok(Styles { images, paths: styles.iter().map(|(p, _)| p.clone()).collect(), notices })
+}
+
+/// Paintings enlarged more than this are said to be: at 4–8× a 2048 px print's flat sky showed
+/// a regular grid of dots, gone with the painting at its own size (docs/measurements.md, The
+/// palette term).
+const ENLARGED_NOTICE: f64 = 2.0;
+
+/// A notice when a painting of `source` pixels is enlarged to `sized` by more than
+/// [`ENLARGED_NOTICE`].
+fn enlarged(path: &Path, source: (u32, u32), sized: (u32, u32), recipe: &Recipe) -> Option<String> {
+    let (longest, sized_longest) = (source.0.max(source.1), sized.0.max(sized.1));
+    let factor = sized_longest as f64 / longest.max(1) as f64;
+    (factor > ENLARGED_NOTICE).then(|| {
+        format!(
+            "{}: the {}×{} painting is enlarged {factor:.1}× ({}): its strokes come out soft, and flat \
+             areas can show a regular pattern of dots; --style-size {longest} keeps it at its own size",
+            path.display(),
+            source.0,
+            source.1,
+            recipe.style_side_source()
+        )
+    })
 }
 
 /// Check the output path, then decode and scale the content photo (and an `init` image file).

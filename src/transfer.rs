@@ -44,6 +44,13 @@ pub struct Prepared {
     content: Content,
 }
 
+impl Prepared {
+    /// What the user should know about the inputs as sized ([`Styles::notices`]).
+    pub fn notices(&self) -> &[String] {
+        &self.styles.notices
+    }
+}
+
 /// Check the output path and decode and size every input, before any heavy work.
 pub fn prepare(options: &RunOptions) -> Result<Prepared> {
     let styles = prepare_styles(&options.recipe, &options.styles)?;

@@ -650,3 +650,21 @@ fn completions_man_page_and_help_for_people_at_a_shell() {
     assert!(long.stdout().contains("Examples:") && !short.stdout().contains("Examples:"));
     assert!(long.stdout().len() > short.stdout().len());
 }
+
+#[test]
+fn a_painting_enlarged_more_than_twice_is_said_to_be() {
+    let t = TestDir::new();
+    image::RgbImage::from_fn(40, 30, |x, y| image::Rgb([(x * 6) as u8, (y * 8) as u8, 90]))
+        .save(t.path("small.png"))
+        .unwrap();
+    t.example("cat.png");
+    let args = ["run", "-c", "cat.png", "-o", "out.png", "--preset", "smoke", "-n", "1"];
+    let enlarged = t.nst(&[&args[..], &["-s", "small.png", "--size", "96"]].concat());
+    enlarged.assert_ok();
+    let stderr = enlarged.stderr();
+    assert!(stderr.contains("small.png: the 40×30 painting is enlarged 2.4× (--size 96)"), "{stderr}");
+    assert!(stderr.contains("--style-size 40 keeps it at its own size"), "{stderr}");
+    let twice = t.nst(&[&args[..], &["-s", "small.png", "--size", "80"]].concat());
+    twice.assert_ok();
+    assert!(!twice.stderr().contains("enlarged"), "2× is not said: {}", twice.stderr());
+}

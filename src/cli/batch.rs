@@ -183,6 +183,7 @@ impl Painting<'_> {
         };
         let device = nst::device::select(self.recipe.device, &mut |m| say(m))?;
         say(&format!("device: {}", device.description));
+        styles.iter().flat_map(|s| &s.notices).for_each(|notice| say(notice));
         let mut painters: Vec<Painter> = Vec::with_capacity(styles.len());
         for look_styles in styles {
             painters.push(match painters.first() {

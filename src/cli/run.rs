@@ -37,6 +37,9 @@ pub fn run(args: RunArgs) -> Result<()> {
     let mut progress = Recorder::new(display);
     let device = nst::device::select(options.recipe.device, &mut |m| progress.notice(m))?;
     progress.notice(&format!("device: {}", device.description));
+    for notice in prepared.notices() {
+        progress.notice(notice);
+    }
     let run_plan = nst::transfer::plan(&options, &prepared, &device)?;
     if args.dry_run {
         let pace = nst::transfer::pace(&options, &device)?;

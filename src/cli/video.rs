@@ -51,6 +51,9 @@ pub fn video(args: VideoArgs) -> Result<()> {
             eprintln!("nst: {message}");
         }
     };
+    for notice in &styles.notices {
+        say(notice);
+    }
     for other in &clip.ignored {
         say(&format!("{}: not an image; left out of the clip", other.display()));
     }

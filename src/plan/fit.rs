@@ -136,7 +136,7 @@ mod tests {
     #[test]
     fn a_tight_budget_keeps_fewer_lbfgs_pairs_rather_than_refusing() {
         let painting = Planar { width: 64, height: 48, data: vec![0.0; 3 * 64 * 48] };
-        let styles = Styles { images: vec![(painting, 1.0)], paths: Vec::new() };
+        let styles = Styles { images: vec![(painting, 1.0)], paths: Vec::new(), notices: Vec::new() };
         let needs =
             MemoryNeeds { pairs: 10, size: "--size 4096".into(), side: 4096, max: Some(4 << 30), tile: None };
         // 4 GiB whatever the machine has free (fit_in_memory would take the less of the two).
