@@ -208,6 +208,20 @@ pub fn partials_in(dir: &Path) -> Result<Vec<(std::path::PathBuf, String)>> {
     Ok(found)
 }
 
+/// Remove the temporary files in `dir` that a killed run left for any of `outputs` (a batch's
+/// jobs, a clip's frames): theirs, not another shard's or process's.
+pub fn remove_stale_partials<'a>(dir: &Path, outputs: impl IntoIterator<Item = &'a Path>) -> Result<()> {
+    let owned: std::collections::HashSet<String> =
+        outputs.into_iter().filter_map(|o| o.file_name()).map(|n| n.to_string_lossy().into_owned()).collect();
+    for (partial, output) in partials_in(dir)? {
+        if owned.contains(&output) {
+            std::fs::remove_file(&partial)
+                .with_context(|| format!("cannot remove the stale {}", partial.display()))?;
+        }
+    }
+    Ok(())
+}
+
 /// Write `bytes` to `path` all or nothing: a temporary file beside it, synced, then renamed.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
     let mut tmp = partial_file_for(path)?;

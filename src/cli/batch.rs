@@ -43,7 +43,8 @@ pub fn batch(args: BatchArgs) -> Result<()> {
     let jobs = list_jobs(&args, &looks)?;
     // Styles are checked before anything is painted: a bad one spoils every job.
     let styles = looks.iter().map(|l| prepare_styles(&recipe, &l.styles)).collect::<Result<Vec<_>>>()?;
-    remove_stale_partials(&args.out_dir, &jobs)?;
+    // Only this shard's: another machine may be writing the rest.
+    nst::image_io::remove_stale_partials(&args.out_dir, jobs.iter().map(|j| j.output.as_path()))?;
     let mut manifest = match &args.manifest {
         Some(path) => Some(Manifest::open(path)?),
         None => None,
@@ -136,19 +137,6 @@ fn looks(args: &BatchArgs) -> Result<Vec<Look>> {
         looks.push(Look { name, styles: vec![(style.clone(), 1.0)] });
     }
     Ok(looks)
-}
-
-/// Temporary files a killed batch left for outputs that this run (this shard) owns.
-fn remove_stale_partials(out_dir: &Path, jobs: &[Job]) -> Result<()> {
-    let owned: HashSet<String> =
-        jobs.iter().filter_map(|j| j.output.file_name()).map(|n| n.to_string_lossy().into_owned()).collect();
-    for (partial, output) in nst::image_io::partials_in(out_dir)? {
-        if owned.contains(&output) {
-            std::fs::remove_file(&partial)
-                .with_context(|| format!("cannot remove the stale {}", partial.display()))?;
-        }
-    }
-    Ok(())
 }
 
 struct Painting<'a> {

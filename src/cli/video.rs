@@ -2,10 +2,10 @@
 //! painting carried along the optical flow and held to it (Ruder et al. 2016); resumable like
 //! `nst batch`, with the clip's flicker measured as it goes.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::time::Instant;
 
-use anyhow::{Context, Result};
+use anyhow::Result;
 use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget};
 use nst::encode::Encoding;
 use nst::error::Interrupted;
@@ -41,7 +41,7 @@ pub fn video(args: VideoArgs) -> Result<()> {
         .map_err(|e| usage!("{}: --out-dir: cannot create: {e}", args.out_dir.display()))?;
     let outputs: Vec<PathBuf> =
         clip.frames.iter().map(|frame| args.out_dir.join(frame.file_name().unwrap_or_default())).collect();
-    remove_stale_partials(&args.out_dir, &outputs)?;
+    image_io::remove_stale_partials(&args.out_dir, outputs.iter().map(PathBuf::as_path))?;
     if let Some(log) = &args.log {
         super::log::check_path("--log", log)?;
     }
@@ -85,19 +85,6 @@ pub fn video(args: VideoArgs) -> Result<()> {
         video.paint_from(first, styles, &style_paths)
     };
     video.finish(result, &style_paths)
-}
-
-/// Outputs a killed run left half-written.
-fn remove_stale_partials(out_dir: &Path, outputs: &[PathBuf]) -> Result<()> {
-    let owned: Vec<String> =
-        outputs.iter().filter_map(|o| o.file_name()).map(|n| n.to_string_lossy().into_owned()).collect();
-    for (partial, output) in image_io::partials_in(out_dir)? {
-        if owned.contains(&output) {
-            std::fs::remove_file(&partial)
-                .with_context(|| format!("cannot remove the stale {}", partial.display()))?;
-        }
-    }
-    Ok(())
 }
 
 /// A clip being painted, and what has been recorded of it.
