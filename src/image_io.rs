@@ -166,6 +166,45 @@ impl Planar {
     }
 }
 
+/// Where one painting applies, 0–1 per pixel, row-major (`--style-mask`): white is all of it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Mask {
+    pub width: usize,
+    pub height: usize,
+    pub data: Vec<f32>,
+}
+
+impl Mask {
+    /// The luma of `image` (alpha composited over white), 0–1, at exactly `width`×`height`.
+    pub fn from_image(image: &DynamicImage, width: u32, height: u32) -> Mask {
+        let planar = to_planar(image, width, height);
+        let data = planar.luma().into_iter().map(|y| (y / 255.0).clamp(0.0, 1.0) as f32).collect();
+        Mask { width: width as usize, height: height as usize, data }
+    }
+
+    /// The share of the image it covers: its mean.
+    pub fn share(&self) -> f64 {
+        self.data.iter().map(|&v| v as f64).sum::<f64>() / self.data.len().max(1) as f64
+    }
+
+    /// Bilinear resize, as [`Planar::resized`].
+    pub fn resized(&self, width: usize, height: usize) -> Mask {
+        if (self.width, self.height) == (width, height) {
+            return self.clone();
+        }
+        let grey: Vec<f32> = self.data.iter().map(|v| v * 255.0).collect();
+        let planes = Planar { width: self.width, height: self.height, data: [&grey[..]; 3].concat() };
+        let data = planes.resized(width, height).data[..width * height].iter().map(|v| v / 255.0).collect();
+        Mask { width, height, data }
+    }
+
+    /// As a tensor `[1, 1, H, W]` on `device`.
+    pub fn to_tensor(&self, device: &burn::tensor::Device) -> burn::tensor::Tensor<4> {
+        let data = burn::tensor::TensorData::new(self.data.clone(), [1, 1, self.height, self.width]);
+        burn::tensor::Tensor::from_data(data, device)
+    }
+}
+
 /// The directory an output path writes into (`.` for a bare file name).
 pub fn output_dir(path: &Path) -> &Path {
     match path.parent() {

@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::Result;
 
-use crate::image_io::{self, Planar};
+use crate::image_io::{self, Mask, Planar};
 use crate::memory;
 use crate::model::tiles;
 use crate::recipe::{Recipe, Start};
@@ -25,6 +25,8 @@ pub struct Styles {
 pub struct Content {
     pub(crate) image: Planar,
     pub(crate) init: Option<Planar>,
+    /// Where each style applies (`--style-mask`), at the photo's size; empty: everywhere.
+    pub(crate) masks: Vec<Mask>,
 }
 
 impl Content {
@@ -86,6 +88,90 @@ fn enlarged(path: &Path, source: (u32, u32), sized: (u32, u32), recipe: &Recipe)
     })
 }
 
+/// The styles that apply somewhere, with their masks (`--style-mask`, one per style in order).
+pub struct StyleMasks {
+    pub styles: Vec<(PathBuf, f64)>,
+    masks: Vec<(PathBuf, image::DynamicImage)>,
+    /// Paintings left out, for the caller to say.
+    pub notices: Vec<String>,
+}
+
+/// Pair each style with its mask: a mask black everywhere leaves its painting out (exactly as
+/// if it were not given), and a lone painting whose mask is white everywhere has no mask. The
+/// masks are the blend: each painting counts by what its mask covers.
+pub fn read_masks(styles: &[(PathBuf, f64)], masks: &[PathBuf]) -> Result<StyleMasks> {
+    if masks.is_empty() {
+        return Ok(StyleMasks { styles: styles.to_vec(), masks: Vec::new(), notices: Vec::new() });
+    }
+    if masks.len() != styles.len() {
+        return Err(usage!(
+            "--style-mask: {} masks for {} --style images; give one per style, in the same order",
+            masks.len(),
+            styles.len()
+        ));
+    }
+    let (mut kept, mut notices) =
+        (StyleMasks { styles: Vec::new(), masks: Vec::new(), notices: Vec::new() }, Vec::new());
+    let mut everywhere = Vec::new();
+    for ((style, _), path) in styles.iter().zip(masks) {
+        let image = image_io::load(path, "style mask")?;
+        let mask = Mask::from_image(&image, image.width(), image.height());
+        if mask.data.iter().all(|&v| v == 0.0) {
+            notices.push(format!(
+                "{}: the mask is black everywhere: {} is left out",
+                path.display(),
+                style.display()
+            ));
+            continue;
+        }
+        everywhere.push(mask.data.iter().all(|&v| v == 1.0));
+        kept.styles.push((style.clone(), 1.0));
+        kept.masks.push((path.clone(), image));
+    }
+    if kept.styles.is_empty() {
+        return Err(usage!("--style-mask: every mask is black everywhere; no painting applies"));
+    }
+    if everywhere == [true] {
+        kept.masks.clear();
+    }
+    kept.notices = notices;
+    Ok(kept)
+}
+
+impl StyleMasks {
+    /// Whether any painting is masked.
+    pub fn any(&self) -> bool {
+        !self.masks.is_empty()
+    }
+}
+
+impl Content {
+    /// The masks of `masks` at this photo's size; a mask of another shape is refused.
+    pub fn with_masks(mut self, masks: &StyleMasks) -> Result<Content> {
+        let (w, h) = (self.image.width, self.image.height);
+        self.masks = masks
+            .masks
+            .iter()
+            .map(|(path, image)| {
+                let (mw, mh) = (image.width() as f64, image.height() as f64);
+                if ((mw / mh) / (w as f64 / h as f64) - 1.0).abs() > 0.02 {
+                    return Err(usage!(
+                        "{}: --style-mask is {mw}×{mh}, the photo {w}×{h} as painted: a mask needs the photo's shape",
+                        path.display()
+                    ));
+                }
+                Ok(Mask::from_image(image, w as u32, h as u32))
+            })
+            .collect::<Result<_>>()?;
+        Ok(self)
+    }
+
+    /// Whether the paintings are masked.
+    pub fn masked(&self) -> bool {
+        !self.masks.is_empty()
+    }
+}
+
 /// Check the output path, then decode and scale the content photo (and an `init` image file).
 pub fn prepare_content(recipe: &Recipe, content: &Path, output: &Path, styles: &Styles) -> Result<Content> {
     crate::encode::output_format(output)?;
@@ -114,7 +200,7 @@ pub fn prepare_content(recipe: &Recipe, content: &Path, output: &Path, styles: &
         Some(path) => Some(image_io::to_planar(&image_io::load(path, "--init image")?, w, h)),
         None => None,
     };
-    Ok(Content { image: image_io::to_planar(&photo, w, h), init })
+    Ok(Content { image: image_io::to_planar(&photo, w, h), init, masks: Vec::new() })
 }
 
 /// The output must not be an input, and its directory must exist.

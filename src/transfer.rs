@@ -7,7 +7,7 @@ use anyhow::Result;
 
 use crate::device::ComputeDevice;
 use crate::encode::Encoding;
-use crate::inputs::{Content, Styles, prepare_content, prepare_styles};
+use crate::inputs::{Content, Styles, prepare_content, prepare_styles, read_masks};
 use crate::model::{Vgg19, weights};
 use crate::painter::{Painter, Target};
 use crate::plan::{self, RunPlan};
@@ -20,6 +20,8 @@ pub struct RunOptions {
     pub content: PathBuf,
     /// Style images with their blend weights (normalised to sum 1 when prepared).
     pub styles: Vec<(PathBuf, f64)>,
+    /// Where each style applies (`--style-mask`), one per style in order; empty: everywhere.
+    pub masks: Vec<PathBuf>,
     pub output: PathBuf,
     /// How to paint: losses, optimiser, sizes, start and device.
     pub recipe: Recipe,
@@ -53,15 +55,27 @@ impl Prepared {
 
 /// Check the output path and decode and size every input, before any heavy work.
 pub fn prepare(options: &RunOptions) -> Result<Prepared> {
-    let styles = prepare_styles(&options.recipe, &options.styles)?;
+    let masked = read_masks(&options.styles, &options.masks)?;
+    let mut styles = prepare_styles(&options.recipe, &masked.styles)?;
+    styles.notices.extend(masked.notices.iter().cloned());
     let content = prepare_content(&options.recipe, &options.content, &options.output, &styles)?;
-    Ok(Prepared { styles, content })
+    Ok(Prepared { styles, content: content.with_masks(&masked)? })
 }
 
 /// How the run will use memory on `device`, level by level ([`plan::plan_run`]): made before
 /// any weights load, so that a size that cannot fit is refused at once.
 pub fn plan(options: &RunOptions, prepared: &Prepared, device: &ComputeDevice) -> Result<RunPlan> {
-    plan::plan_run(&options.recipe, prepared.content.size(), &prepared.styles, device.is_gpu)
+    let run_plan = plan::plan_run(&options.recipe, prepared.content.size(), &prepared.styles, device.is_gpu)?;
+    let tiled = run_plan.levels.iter().find(|level| level.tile.is_some());
+    if let Some(level) = tiled.filter(|_| prepared.content.masked()) {
+        return Err(crate::usage!(
+            "--style-mask: the {}×{} level would run in tiles, which masks do not work with yet; \
+             use a smaller --size or more --max-memory",
+            level.width,
+            level.height
+        ));
+    }
+    Ok(run_plan)
 }
 
 /// This machine's pace in seconds per pixel of work ([`plan::seconds_per_pixel`]), for a dry

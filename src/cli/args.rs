@@ -202,6 +202,11 @@ pub struct RunArgs {
     /// Blend weights of the --style images, e.g. 0.7,0.3 (normalised) [default: equal].
     #[arg(long, value_name = "W,W,…", value_delimiter = ',')]
     pub style_blend: Vec<f64>,
+    /// Where each --style applies: a greyscale image in the photo's shape, white where the
+    /// painting applies, grey for part of it; one per --style, in order. Where the masks leave
+    /// room the photo stays unpainted.
+    #[arg(long, value_name = "IMAGE")]
+    pub style_mask: Vec<PathBuf>,
     /// Where to write the result (.png, .jpg or lossless .webp) [default: CONTENT_STYLE.png here].
     #[arg(long, short = 'o', value_name = "FILE")]
     pub output: Option<PathBuf>,

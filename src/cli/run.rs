@@ -129,11 +129,17 @@ fn span(seconds: f64) -> String {
 fn resolve(args: &RunArgs) -> Result<RunOptions> {
     let recipe = recipe_from(&args.paint)?;
     check_stdio(args, &recipe)?;
+    if !args.style_mask.is_empty() && !args.style_blend.is_empty() {
+        return Err(usage!(
+            "--style-blend: the masks blend the paintings (--style-mask); give one or the other"
+        ));
+    }
     let styles = blend(&args.style, &args.style_blend)?;
     let output = args.output.clone().unwrap_or_else(|| default_output(&args.content, &args.style));
     Ok(RunOptions {
         content: args.content.clone(),
         styles,
+        masks: args.style_mask.clone(),
         output,
         recipe,
         weights: args.paint.weights.clone(),

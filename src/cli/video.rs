@@ -10,7 +10,7 @@ use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget};
 use nst::encode::Encoding;
 use nst::error::Interrupted;
 use nst::flow::{self, DisParams};
-use nst::image_io::{self, Planar};
+use nst::image_io::{self, Mask, Planar};
 use nst::inputs::{Styles, prepare_content, prepare_styles};
 use nst::measures::flicker::warping_error;
 use nst::painter::{Carried, Painter, Target};
@@ -203,7 +203,11 @@ impl<'a> Video<'a> {
                     self.flows.between((before, &previous.photo), (frame, &photo), self.clip)?;
                 let carried = Carried {
                     previous: flow::warp(&previous.painting, &backward).image,
-                    certainty: flow::certainty(&backward, &forward),
+                    certainty: Mask {
+                        width: photo.width,
+                        height: photo.height,
+                        data: flow::certainty(&backward, &forward),
+                    },
                     weight: self.args.temporal_weight,
                 };
                 (self.later_plan(full_plan), Some(carried), Some((forward, backward)))

@@ -3,6 +3,7 @@
 
 pub mod content;
 pub mod cross_device;
+pub mod guided;
 pub mod palette;
 pub mod readout;
 pub mod style;
@@ -16,6 +17,7 @@ use anyhow::{Result, anyhow};
 use burn::tensor::Tensor;
 
 pub use content::content_loss;
+pub use guided::GuidedStyle;
 pub use style::{GramSum, gram, gram_loss, style_loss};
 pub use temporal::TemporalTarget;
 pub use variation::{variation_loss, variation_term};
@@ -133,6 +135,9 @@ pub struct Objective {
     palette: Option<palette::ColourMoments>,
     /// A video frame's previous painting, carried along the flow ([`Objective::with_temporal`]).
     temporal: Option<TemporalTarget>,
+    /// Paintings each held where its mask says ([`Objective::guided`]), in place of the
+    /// blended targets.
+    guided: Vec<GuidedStyle>,
 }
 
 impl Objective {
@@ -165,7 +170,18 @@ impl Objective {
             tiled_content: None,
             palette: styles.colours.clone(),
             temporal: None,
+            guided: Vec::new(),
         }
+    }
+
+    /// The objective with each painting of `styles` held where its mask says (guided Gram
+    /// matrices and palette), instead of one blended target everywhere. Whole images only: the
+    /// tiled evaluation does not mask.
+    pub fn guided(model: Vgg19, spec: &LossSpec, content: Tensor<4>, styles: Vec<GuidedStyle>) -> Self {
+        let none = StyleGrams { layers: Vec::new(), colours: None };
+        let mut objective = Objective::new(model, spec, content, &none);
+        objective.guided = styles;
+        objective
     }
 
     /// Also hold the image to `target`, a video's previous frame painted and warped onto this
@@ -178,6 +194,7 @@ impl Objective {
     /// Evaluate tile by tile, in cores of at most `core_side` pixels a side, when the image is
     /// larger than that: the same loss and gradient, in memory bounded by the tile.
     pub fn tiled(mut self, core_side: usize) -> Self {
+        debug_assert!(self.guided.is_empty(), "masks are not evaluated in tiles");
         let [_, _, h, w] = self.shape;
         self.grid = TileGrid::cut(h, w, &self.wanted, Some(core_side));
         self
@@ -226,14 +243,27 @@ impl Objective {
         let device = image.device();
         let mut content = Tensor::<1>::zeros([1], &device);
         let mut style = Tensor::<1>::zeros([1], &device);
-        for (target, act) in self.targets.iter().zip(acts) {
+        for (target, act) in self.targets.iter().zip(&acts) {
             if let Some(p) = target.content.as_ref().filter(|_| !at_photo) {
                 let term = content_loss(act.clone(), p.clone(), spec.content_reduction);
                 content = content.add(term.mul_scalar(target.layer.content as f32));
             }
             if let Some(a) = &target.style_gram {
-                let term = style_loss(act, a.clone(), spec.style_normalization);
+                let term = style_loss(act.clone(), a.clone(), spec.style_normalization);
                 style = style.add(term.mul_scalar(target.layer.style as f32));
+            }
+        }
+        for painting in &self.guided {
+            for (layer, act) in spec.layers.iter().zip(&acts) {
+                let Some(a) = painting.grams.of_layer(layer.index).filter(|_| layer.style > 0.0) else {
+                    continue;
+                };
+                let [_, _, h, w] = act.dims();
+                let g = guided::guided_gram(act.clone(), guided::mask_at(&painting.mask, h, w));
+                let share = painting.grams.texture_share(layer.index, spec.gram_positions);
+                let weight = layer.style * share * painting.share;
+                style =
+                    style.add(gram_loss(g, a.clone(), spec.style_normalization).mul_scalar(weight as f32));
             }
         }
         let [variation, palette, temporal] = self.pixel_terms(image);
@@ -250,12 +280,18 @@ impl Objective {
     /// and taken on the whole image even when the network sees it in tiles.
     fn pixel_terms(&self, image: Tensor<4>) -> [Tensor<1>; 3] {
         let device = image.device();
-        let palette = match &self.palette {
+        let mut palette = match &self.palette {
             Some(target) => {
                 palette::palette_loss(image.clone(), target).mul_scalar(self.spec.palette_weight as f32)
             }
             None => Tensor::zeros([1], &device),
         };
+        for painting in &self.guided {
+            if let Some(target) = &painting.grams.colours {
+                let term = guided::masked_palette_loss(image.clone(), painting.mask.clone(), target);
+                palette = palette.add(term.mul_scalar((self.spec.palette_weight * painting.share) as f32));
+            }
+        }
         let temporal = match &self.temporal {
             Some(target) => temporal::temporal_loss(image.clone(), target),
             None => Tensor::zeros([1], &device),

@@ -25,6 +25,19 @@ impl ColourMoments {
         ColourMoments { mean, covariance }
     }
 
+    /// The moments of an image's pixels weighted by `mask` `[1, 1, H, W]` (0–1): the colours of
+    /// the region it marks.
+    pub fn of_masked(image: Tensor<4>, mask: Tensor<4>) -> Self {
+        let [_, c, h, w] = image.dims();
+        let weights = mask.reshape([1, h * w]);
+        let mass = weights.clone().sum().reshape([1, 1]);
+        let pixels = image.reshape([c, h * w]);
+        let mean = pixels.clone().mul(weights.clone()).sum_dim(1).div(mass.clone());
+        let centred = pixels.sub(mean.clone());
+        let covariance = centred.clone().mul(weights).matmul(centred.transpose()).div(mass);
+        ColourMoments { mean, covariance }
+    }
+
     /// The moments of a mixture of images, each `(moments, weight)`, the weights normalised to
     /// sum to 1; `None` when none is positive.
     pub fn mixture(parts: &[(ColourMoments, f64)]) -> Option<Self> {
@@ -54,7 +67,11 @@ impl ColourMoments {
 /// How far an image's colour moments are from `target`'s, scale-free: the squared distance of
 /// the means over the target's total variance, plus the covariances' relative squared error.
 pub fn palette_loss(image: Tensor<4>, target: &ColourMoments) -> Tensor<1> {
-    let moments = ColourMoments::of(image);
+    moments_loss(ColourMoments::of(image), target)
+}
+
+/// [`palette_loss`] of moments already taken.
+pub fn moments_loss(moments: ColourMoments, target: &ColourMoments) -> Tensor<1> {
     let spread: Tensor<1> = diagonal_sum(&target.covariance);
     let mean_term = moments.mean.sub(target.mean.clone()).square().sum().div(spread);
     let cov_term = moments

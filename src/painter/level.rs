@@ -13,8 +13,8 @@ use super::stop_rule::StopRule;
 use super::{Carried, Painter, Target};
 use crate::encode;
 use crate::error::Interrupted;
-use crate::image_io::{Planar, to_tensor};
-use crate::loss::{LossTerms, Objective, StyleGrams};
+use crate::image_io::{Mask, Planar, to_tensor};
+use crate::loss::{GuidedStyle, LossTerms, Objective, StyleGrams};
 use crate::optim::{Adam, AdamConfig, Bounds, Lbfgs, LbfgsConfig, Minimiser, StepOutcome};
 use crate::plan::LevelPlan;
 use crate::recipe::Optimiser;
@@ -48,6 +48,8 @@ pub(super) struct LevelAt<'a> {
     pub plan: &'a LevelPlan,
     /// A video's previous frame, carried along the flow: the temporal term's target.
     pub carried: Option<&'a Carried>,
+    /// Where each painting applies, at the photo's size; empty: everywhere, blended.
+    pub masks: &'a [Mask],
 }
 
 pub(super) struct LevelResult {
@@ -84,8 +86,13 @@ impl Painter {
         progress: &mut dyn Progress,
     ) -> Result<LevelResult> {
         let started = Instant::now();
-        let grams = self.grams_for(photo, at.plan.tile);
-        let mut descent = self.descent(photo, start, &grams, &at, tally.evaluations)?;
+        let (grams, guided) = match at.masks {
+            [] => (self.grams_for(photo, at.plan.tile), Vec::new()),
+            masks => {
+                (self.weighted_grams(photo, masks, at.plan.tile), self.guided_for(photo, masks, at.plan.tile))
+            }
+        };
+        let mut descent = self.descent(photo, start, (&grams, guided), &at, tally.evaluations)?;
         let initial_loss = descent.minimiser.value();
         if !initial_loss.is_finite() {
             return Err(anyhow!(
@@ -114,15 +121,18 @@ impl Painter {
         &self,
         photo: &Planar,
         start: Planar,
-        grams: &StyleGrams,
+        (grams, guided): (&StyleGrams, Vec<GuidedStyle>),
         at: &LevelAt,
         evaluations_before: usize,
     ) -> Result<Descent> {
         let (dev, plan) = (&self.device.device, at.plan);
         let colours = self.plan.colours;
         let (loss_photo, start) = (colours.seen(photo.clone()), colours.seen(start));
-        let model = self.model.clone();
-        let mut objective = Objective::new(model, &self.plan.loss, to_tensor(&loss_photo, dev), grams);
+        let (model, spec, content) = (self.model.clone(), &self.plan.loss, to_tensor(&loss_photo, dev));
+        let mut objective = match guided.is_empty() {
+            true => Objective::new(model, spec, content, grams),
+            false => Objective::guided(model, spec, content, guided),
+        };
         if let Some(core) = plan.tile {
             objective = objective.tiled(core);
         }

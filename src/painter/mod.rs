@@ -19,10 +19,10 @@ use burn::tensor::Device;
 use crate::colour;
 use crate::device::ComputeDevice;
 use crate::encode::{self, Encoding};
-use crate::image_io::{self, Planar, to_tensor};
+use crate::image_io::{self, Mask, Planar, to_tensor};
 use crate::inputs::{Content, Styles};
-use crate::loss::StyleGrams;
 use crate::loss::readout;
+use crate::loss::{GuidedStyle, StyleGrams};
 use crate::measures::Measures;
 use crate::model::{Vgg19, weights};
 use crate::plan::{self, MemoryNeeds, RunPlan};
@@ -172,7 +172,7 @@ impl Painter {
                 (None, Some(carried)) => carried.start(&self.first_start(&content, photo)).resized(w, h),
                 (None, None) => self.first_start(&content, &level_photo),
             };
-            let at = LevelAt { number: number + 1, of: plans.len(), plan, carried };
+            let at = LevelAt { number: number + 1, of: plans.len(), plan, carried, masks: &content.masks };
             let result = self.level(&level_photo, start, at, &mut tally, &outputs, progress)?;
             initial_loss.get_or_insert(result.initial_loss);
             summaries.push(result.summary);
@@ -183,7 +183,7 @@ impl Painter {
         // The optimiser kept the pixels in 0–255 (level.rs), so this is the picture as saved.
         let readout = self.readout_of(&last.image, photo, &last.grams, plans.last().and_then(|p| p.tile))?;
         let image = self.finish(last.image, photo);
-        let measures = Measures::of(&image, photo, &self.styles.images);
+        let measures = Measures::of(&image, photo, &self.weighted_by(&content.masks));
         encode::save_atomic(&image, target.path, target.encoding)?;
         let summary = RunSummary {
             iterations: tally.iterations_before,
@@ -231,7 +231,11 @@ impl Painter {
             (Start::File(_), Some(file)) => file.resized(photo.width, photo.height),
             (Start::Noise { seed }, _) => image_io::noise(photo.width, photo.height, *seed),
             (Start::Recoloured, _) if self.plan.colours.recolours_start() => {
-                colour::in_colours_of(photo, &self.styles.images)
+                if content.masks.is_empty() {
+                    colour::in_colours_of(photo, &self.styles.images)
+                } else {
+                    self.recoloured_by_masks(photo, &content.masks)
+                }
             }
             _ => photo.clone(),
         }
@@ -250,6 +254,73 @@ impl Painter {
         let adapt = |style: Planar| self.plan.colours.adapt_painting(style, photo);
         let device = &self.device.device;
         grams_at_level(&self.model, &self.plan, &self.styles.images, (side, tile), device, adapt)
+    }
+
+    /// The photo in each painting's colours where its mask says, and as it is where the masks
+    /// leave it unstyled.
+    fn recoloured_by_masks(&self, photo: &Planar, masks: &[Mask]) -> Planar {
+        let n = photo.width * photo.height;
+        let mut out = vec![0.0f32; 3 * n];
+        let mut coverage = vec![0.0f32; n];
+        for ((style, _), mask) in self.styles.images.iter().zip(masks) {
+            let recoloured = colour::in_colours_of(photo, &[(style.clone(), 1.0)]);
+            let mask = mask.resized(photo.width, photo.height);
+            for (i, value) in out.iter_mut().enumerate() {
+                *value += mask.data[i % n] * recoloured.data[i];
+            }
+            coverage.iter_mut().zip(&mask.data).for_each(|(c, m)| *c += m);
+        }
+        for (i, value) in out.iter_mut().enumerate() {
+            let covered = coverage[i % n];
+            // Where the masks overlap past 1, their average; where they leave room, the photo.
+            *value = if covered > 1.0 { *value / covered } else { *value + (1.0 - covered) * photo.data[i] };
+        }
+        Planar { data: out, ..photo.clone() }
+    }
+
+    /// The paintings weighted by how much of the picture each covers (by the blend weights
+    /// without masks), for the readout and the measures of a masked run.
+    fn weighted_by(&self, masks: &[Mask]) -> Vec<(Planar, f64)> {
+        if masks.is_empty() {
+            return self.styles.images.clone();
+        }
+        let total: f64 = masks.iter().map(Mask::share).sum::<f64>().max(f64::MIN_POSITIVE);
+        self.styles
+            .images
+            .iter()
+            .zip(masks)
+            .map(|((style, _), mask)| (style.clone(), mask.share() / total))
+            .collect()
+    }
+
+    /// Each painting's own Grams with its mask at `photo`'s size (a level's), for a masked run.
+    fn guided_for(&self, photo: &Planar, masks: &[Mask], tile: Option<usize>) -> Vec<GuidedStyle> {
+        let (side, device) = (photo.width.max(photo.height) as u32, &self.device.device);
+        let adapt = |style: Planar| self.plan.colours.adapt_painting(style, photo);
+        self.styles
+            .images
+            .iter()
+            .zip(masks)
+            .map(|((style, _), mask)| {
+                let grams = grams_at_level(
+                    &self.model,
+                    &self.plan,
+                    &[(style.clone(), 1.0)],
+                    (side, tile),
+                    device,
+                    adapt,
+                );
+                let mask = mask.resized(photo.width, photo.height);
+                GuidedStyle { grams, mask: mask.to_tensor(device), share: mask.share() }
+            })
+            .collect()
+    }
+
+    /// The share-weighted Grams a masked level's readout compares with.
+    fn weighted_grams(&self, photo: &Planar, masks: &[Mask], tile: Option<usize>) -> StyleGrams {
+        let (side, device) = (photo.width.max(photo.height) as u32, &self.device.device);
+        let adapt = |style: Planar| self.plan.colours.adapt_painting(style, photo);
+        grams_at_level(&self.model, &self.plan, &self.weighted_by(masks), (side, tile), device, adapt)
     }
 
     /// The optimised image as the user sees it: scaled to the full size if it comes from a

@@ -1,0 +1,68 @@
+//! Guided Gram matrices (Gatys, Ecker, Bethge, Hertzmann & Shechtman, "Controlling Perceptual
+//! Factors in Neural Style Transfer", CVPR 2017): each painting held only where its mask says,
+//! by the Gram matrix of the features weighted by the mask.
+//!
+//! For a painting with mask m, at a style layer with features F (m resized to the layer's map by
+//! averaging the pixels each position covers): G = (F⊙m)(F⊙m)ᵀ / Σm², the Gram matrix of the
+//! masked region whatever its size (a mask of ones gives the plain [`super::gram`]); its term
+//! counts by the mask's mean, so a painting weighs as much as it covers.
+
+use burn::tensor::Tensor;
+use burn::tensor::module::adaptive_avg_pool2d;
+
+use super::StyleGrams;
+use super::palette::{ColourMoments, moments_loss};
+
+/// One painting with its mask, for [`super::Objective::guided`].
+#[derive(Clone)]
+pub struct GuidedStyle {
+    /// The painting's own Grams and colour moments, not blended with the others.
+    pub grams: StyleGrams,
+    /// `[1, 1, H, W]` at the image's size, 0–1.
+    pub mask: Tensor<4>,
+    /// The mask's mean.
+    pub share: f64,
+}
+
+/// `mask` `[1, 1, H, W]` at a layer's map of `h`×`w`: each position the mean of the pixels it
+/// covers.
+pub fn mask_at(mask: &Tensor<4>, h: usize, w: usize) -> Tensor<4> {
+    let [_, _, mh, mw] = mask.dims();
+    if (mh, mw) == (h, w) { mask.clone() } else { adaptive_avg_pool2d(mask.clone(), [h, w]) }
+}
+
+/// (F⊙m)(F⊙m)ᵀ / Σm² for features `[1, C, h, w]` and a mask `[1, 1, h, w]`: `[C, C]`.
+pub fn guided_gram(features: Tensor<4>, mask: Tensor<4>) -> Tensor<2> {
+    let [_, c, h, w] = features.dims();
+    let mass = mask.clone().square().sum().reshape([1, 1]);
+    let weighted = features.mul(mask).reshape([c, h * w]);
+    weighted.clone().matmul(weighted.transpose()).div(mass)
+}
+
+/// The palette term over the pixels of `image` `[1, 3, H, W]` weighted by `mask` `[1, 1, H, W]`.
+pub fn masked_palette_loss(image: Tensor<4>, mask: Tensor<4>, target: &ColourMoments) -> Tensor<1> {
+    moments_loss(ColourMoments::of_masked(image, mask), target)
+}
+
+/// How far the region `mask` marks of `image` `[1, 3, H, W]` is from a painting's `grams`: the
+/// mean over `spec`'s style layers of ‖G − A‖²/‖A‖², G the region's guided Gram matrix. The
+/// readout's style error, for one region.
+pub fn region_error(
+    model: &crate::model::Vgg19,
+    spec: &crate::recipe::LossSpec,
+    image: Tensor<4>,
+    mask: &Tensor<4>,
+    grams: &StyleGrams,
+) -> anyhow::Result<f64> {
+    let wanted = spec.style_indices();
+    let acts = model.forward(image, &wanted);
+    let mut errors = Vec::with_capacity(wanted.len());
+    for (index, act) in wanted.iter().zip(acts) {
+        let Some(a) = grams.of_layer(*index) else { continue };
+        let [_, _, h, w] = act.dims();
+        let g = guided_gram(act, mask_at(mask, h, w));
+        let relative = super::gram_loss(g, a.clone(), crate::recipe::StyleNormalization::Relative);
+        errors.push(crate::readback::values(relative, "a region's Gram error")?[0] as f64);
+    }
+    Ok(errors.iter().sum::<f64>() / errors.len().max(1) as f64)
+}

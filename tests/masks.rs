@@ -1,0 +1,185 @@
+//! `--style-mask`: which painting goes where, through the binary; each region's Gram error
+//! measured with the library (`nst::loss::guided::region_error`).
+#![allow(clippy::unwrap_used, clippy::expect_used)] // a failed unwrap is a failed test
+
+mod util;
+
+use nst::image_io::{self, Mask};
+use nst::loss::StyleGrams;
+use nst::loss::guided::region_error;
+use nst::model::{Vgg19, weights};
+use nst::recipe::Recipe;
+use util::TestDir;
+
+/// cat.png is 451×300: masks in its shape, white above `split` (a fraction of the height).
+fn write_mask(t: &TestDir, name: &str, top: u8, bottom: u8, split: f64) {
+    let (w, h) = (451, 300);
+    let edge = (h as f64 * split) as u32;
+    image::GrayImage::from_fn(w, h, |_, y| image::Luma([if y < edge { top } else { bottom }]))
+        .save(t.path(name))
+        .unwrap();
+}
+
+fn pixels(t: &TestDir, name: &str) -> Vec<u8> {
+    image::open(t.path(name)).unwrap().to_rgb8().into_raw()
+}
+
+fn setup() -> TestDir {
+    let t = TestDir::new();
+    for name in ["cat.png", "night_cafe.jpg", "starry_night.jpg"] {
+        t.example(name);
+    }
+    write_mask(&t, "white.png", 255, 255, 0.5);
+    write_mask(&t, "black.png", 0, 0, 0.5);
+    write_mask(&t, "top.png", 255, 0, 0.5);
+    write_mask(&t, "bottom.png", 0, 255, 0.5);
+    t
+}
+
+#[test]
+fn a_black_mask_leaves_its_painting_out_and_a_lone_white_one_is_no_mask() {
+    let t = setup();
+    let base = ["run", "-c", "cat.png", "--preset", "smoke", "--device", "cpu"];
+    t.nst(&[&base[..], &["-s", "night_cafe.jpg", "-o", "plain.png"]].concat()).assert_ok();
+    let out = |name| [&base[..], &["-s", "night_cafe.jpg", "-o", name]].concat();
+    let left_out = t.nst(
+        &[out("left_out.png"), vec!["-s", "starry_night.jpg"]]
+            .concat()
+            .iter()
+            .copied()
+            .chain(["--style-mask", "white.png", "--style-mask", "black.png"])
+            .collect::<Vec<_>>(),
+    );
+    left_out.assert_ok();
+    assert!(
+        left_out.stderr().contains("black.png: the mask is black everywhere: starry_night.jpg is left out")
+    );
+    assert_eq!(pixels(&t, "left_out.png"), pixels(&t, "plain.png"), "same pixels as without the painting");
+    t.nst(&[out("white.png.out.png"), vec!["--style-mask", "white.png"]].concat()).assert_ok();
+    assert_eq!(pixels(&t, "white.png.out.png"), pixels(&t, "plain.png"), "a mask of ones is no mask");
+    // Half the picture each: neither run above.
+    let halves = [
+        out("halves.png"),
+        vec!["-s", "starry_night.jpg", "--style-mask", "top.png", "--style-mask", "bottom.png"],
+    ];
+    t.nst(&halves.concat()).assert_ok();
+    assert_ne!(pixels(&t, "halves.png"), pixels(&t, "plain.png"));
+}
+
+#[test]
+fn each_region_is_nearer_its_own_painting() {
+    let t = setup();
+    let run = t.nst(&[
+        "run",
+        "-c",
+        "cat.png",
+        "-s",
+        "starry_night.jpg",
+        "-s",
+        "night_cafe.jpg",
+        "--style-mask",
+        "top.png",
+        "--style-mask",
+        "bottom.png",
+        "--size",
+        "128",
+        "--device",
+        "cpu",
+        "-o",
+        "out.png",
+    ]);
+    run.assert_ok();
+    // The readout's view: each painting's Grams at the picture's size, each region's guided Gram.
+    let recipe = Recipe::preset("default").unwrap();
+    let device = burn::tensor::Device::flex();
+    let model = Vgg19::new(weights::load(None, recipe.loss.deepest()).unwrap(), recipe.pooling, &device);
+    let image = image_io::load(&t.path("out.png"), "result").unwrap();
+    let (w, h) = (image.width(), image.height());
+    let picture = image_io::to_tensor(&image_io::to_planar(&image, w, h), &device);
+    let grams = |name: &str| {
+        let painting = image_io::load(&t.path(name), "painting").unwrap();
+        let (pw, ph) = image_io::fit(painting.width(), painting.height(), w.max(h));
+        let tensor = image_io::to_tensor(&image_io::to_planar(&painting, pw, ph), &device);
+        StyleGrams::new(&model, &recipe.loss, &[(tensor, 1.0)], None)
+    };
+    let (starry, cafe) = (grams("starry_night.jpg"), grams("night_cafe.jpg"));
+    let mask = |name: &str| {
+        Mask::from_image(&image_io::load(&t.path(name), "mask").unwrap(), w, h).to_tensor(&device)
+    };
+    let (top, bottom) = (mask("top.png"), mask("bottom.png"));
+    let error = |region: &burn::tensor::Tensor<4>, grams: &StyleGrams| {
+        region_error(&model, &recipe.loss, picture.clone(), region, grams).unwrap()
+    };
+    let (top_own, top_other) = (error(&top, &starry), error(&top, &cafe));
+    let (bottom_own, bottom_other) = (error(&bottom, &cafe), error(&bottom, &starry));
+    eprintln!(
+        "top (Starry Night): {top_own:.4} against the café's {top_other:.4}; \
+         bottom (Night Café): {bottom_own:.4} against the starry night's {bottom_other:.4}"
+    );
+    assert!(top_own < top_other, "the top is nearer the night café: {top_own} vs {top_other}");
+    assert!(
+        bottom_own < bottom_other,
+        "the bottom is nearer the starry night: {bottom_own} vs {bottom_other}"
+    );
+}
+
+#[test]
+fn bad_masks_are_refused_naming_the_flag_or_file() {
+    let t = setup();
+    image::GrayImage::from_pixel(100, 100, image::Luma([255])).save(t.path("square.png")).unwrap();
+    let base = [
+        "run",
+        "-c",
+        "cat.png",
+        "-s",
+        "night_cafe.jpg",
+        "--preset",
+        "smoke",
+        "--device",
+        "cpu",
+        "-o",
+        "o.png",
+    ];
+    let cases: [(&[&str], &str); 5] = [
+        (
+            &["-s", "starry_night.jpg", "--style-mask", "top.png"],
+            "--style-mask: 1 masks for 2 --style images",
+        ),
+        (&["--style-mask", "black.png"], "--style-mask: every mask is black everywhere"),
+        (
+            &["-s", "starry_night.jpg", "--style-mask", "top.png", "--style-mask", "square.png"],
+            "square.png: --style-mask is 100×100",
+        ),
+        (
+            &[
+                "-s",
+                "starry_night.jpg",
+                "--style-mask",
+                "top.png",
+                "--style-mask",
+                "bottom.png",
+                "--style-blend",
+                "1,2",
+            ],
+            "--style-blend: the masks blend",
+        ),
+        (
+            &[
+                "-s",
+                "starry_night.jpg",
+                "--style-mask",
+                "top.png",
+                "--style-mask",
+                "bottom.png",
+                "--tile-size",
+                "32",
+            ],
+            "masks do not work with yet",
+        ),
+    ];
+    for (extra, needle) in cases {
+        t.nst(&[&base[..], extra].concat()).assert_fails(2, needle);
+        assert!(!t.path("o.png").exists(), "{extra:?} wrote an output");
+    }
+    t.nst(&[&base[..], &["--style-mask", "missing.png"]].concat()).assert_fails(2, "missing.png");
+}
