@@ -141,6 +141,10 @@ pub struct ScoreArgs {
     /// The images to score.
     #[arg(value_name = "IMAGE", required_unless_present = "frames", conflicts_with = "frames")]
     pub images: Vec<PathBuf>,
+    /// Also score only the region this mask marks (white; the --style-mask of a run): its
+    /// style error against the painting, from the guided Gram matrices.
+    #[arg(long, value_name = "MASK", conflicts_with = "frames")]
+    pub mask: Option<PathBuf>,
     /// Score a stylised clip's flicker instead: the folder of its input frames (as for `nst
     /// video`). Prints the warping error of each consecutive pair of --stylised frames
     /// (Lai et al. 2018; flow and occlusions from the input frames) and their mean.

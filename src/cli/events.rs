@@ -335,6 +335,9 @@ pub struct Score<'a> {
     #[serde(flatten)]
     pub readout: ReadoutJson,
     pub measures: MeasuresJson,
+    /// With `--mask`: the masked region's style error.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub region_style: Option<f64>,
 }
 
 /// `value` as one line of JSON (these types always serialise).

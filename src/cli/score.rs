@@ -34,7 +34,10 @@ pub fn score(args: ScoreArgs) -> Result<()> {
         check_source(path, &image, &recipe)?;
         images.push((path.clone(), image, photo.clone()));
     }
-    let readouts = Readouts::load(&args, &recipe, style)?;
+    let mut readouts = Readouts::load(&args, &recipe, style)?;
+    if let Some(path) = &args.mask {
+        readouts.mask = Some((path.clone(), image_io::load(path, "mask")?));
+    }
     for (path, image, photo) in &images {
         readouts.print(path, image, photo, args.json)?;
     }
@@ -47,6 +50,8 @@ struct Readouts<'a> {
     painting: DynamicImage,
     device: ComputeDevice,
     model: Vgg19,
+    /// `--mask`: a region to score on its own.
+    mask: Option<(PathBuf, DynamicImage)>,
 }
 
 impl<'a> Readouts<'a> {
@@ -55,7 +60,7 @@ impl<'a> Readouts<'a> {
         let device = nst::device::select(args.device, &mut |m| eprintln!("nst: {m}"))?;
         let weights = weights::load(args.weights.as_deref(), recipe.loss.deepest())?;
         let model = Vgg19::new(weights, recipe.pooling, &device.device);
-        Ok(Readouts { recipe, painting, device, model })
+        Ok(Readouts { recipe, painting, device, model, mask: None })
     }
 
     /// One image's readout and measures against `photo`, as a line of text or JSON.
@@ -67,6 +72,14 @@ impl<'a> Readouts<'a> {
         let readout =
             nst::loss::readout::of_image(&self.model, loss, image, photo, &self.painting, dev, tile)?;
         let measures = measures_of(image, photo, &self.painting);
+        let region = match &self.mask {
+            Some((mask_path, mask)) => {
+                check_shape(mask_path, mask, image)?;
+                let painting = &self.painting;
+                Some(nst::loss::readout::region_of_image(&self.model, loss, image, painting, mask, dev)?)
+            }
+            None => None,
+        };
         if json {
             let line = Score {
                 schema: SCHEMA,
@@ -75,6 +88,7 @@ impl<'a> Readouts<'a> {
                 height: image.height(),
                 readout: (&readout).into(),
                 measures: (&measures).into(),
+                region_style: region,
             };
             super::progress::emit(&events::line(&line));
         } else {
@@ -82,9 +96,32 @@ impl<'a> Readouts<'a> {
             for line in measures.lines() {
                 super::progress::emit(&format!("{}: {line}", path.display()));
             }
+            if let (Some(region), Some((mask, _))) = (region, &self.mask) {
+                let mask = mask.display();
+                super::progress::emit(&format!(
+                    "{}: style error where {mask} is white {region:.4} (the region's Gram matrices, mean over style layers)",
+                    path.display()
+                ));
+            }
         }
         Ok(())
     }
+}
+
+/// A mask must have the image's shape (within 2%), as `--style-mask` has the photo's.
+fn check_shape(path: &Path, mask: &DynamicImage, image: &DynamicImage) -> Result<()> {
+    let ratio = |i: &DynamicImage| i.width() as f64 / i.height() as f64;
+    if (ratio(mask) / ratio(image) - 1.0).abs() > 0.02 {
+        return Err(usage!(
+            "{}: --mask is {}×{}, the image {}×{}: a mask needs the image's shape",
+            path.display(),
+            mask.width(),
+            mask.height(),
+            image.width(),
+            image.height()
+        ));
+    }
+    Ok(())
 }
 
 /// `--frames IN --stylised OUT`: each consecutive pair's warping error and their mean, with each
