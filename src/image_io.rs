@@ -166,6 +166,13 @@ impl Planar {
     }
 }
 
+/// Whether two images of `a` and `b` pixels have one shape, their aspect ratios within 2% (a
+/// mask drawn for a photo, after either was resized).
+pub fn same_shape(a: (u32, u32), b: (u32, u32)) -> bool {
+    let ratio = |(w, h): (u32, u32)| w as f64 / h.max(1) as f64;
+    (ratio(a) / ratio(b) - 1.0).abs() <= 0.02
+}
+
 /// Where one painting applies, 0–1 per pixel, row-major (`--style-mask`): white is all of it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Mask {

@@ -153,8 +153,8 @@ impl Content {
             .masks
             .iter()
             .map(|(path, image)| {
-                let (mw, mh) = (image.width() as f64, image.height() as f64);
-                if ((mw / mh) / (w as f64 / h as f64) - 1.0).abs() > 0.02 {
+                let (mw, mh) = (image.width(), image.height());
+                if !image_io::same_shape((mw, mh), (w as u32, h as u32)) {
                     return Err(usage!(
                         "{}: --style-mask is {mw}×{mh}, the photo {w}×{h} as painted: a mask needs the photo's shape",
                         path.display()

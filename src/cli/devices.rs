@@ -12,10 +12,12 @@ use nst::loss::cross_device::{Agreement, against_cpu};
 /// software Vulkan the first time), large enough to reach relu5_1.
 const CHECK_SIDE: usize = 32;
 
-/// The recipes checked, and the tile core side if in tiles: the default (relative terms), the
-/// seed (Gatys's sums and a variation term), and the default in four 16 px tiles, whose halos
-/// make each tile the whole image (no new kernel shapes), through the two-pass tiled evaluation.
-const CHECKS: [(&str, Option<usize>); 3] = [("default", None), ("seed", None), ("default", Some(16))];
+/// The recipes checked, the tile core side if in tiles, and whether with masks: the default
+/// (relative terms), the seed (Gatys's sums and a variation term), the default in four 16 px
+/// tiles, whose halos make each tile the whole image (no new kernel shapes), through the
+/// two-pass tiled evaluation, and the default with two paintings masked to halves.
+const CHECKS: [(&str, Option<usize>, bool); 4] =
+    [("default", None, false), ("seed", None, false), ("default", Some(16), false), ("default", None, true)];
 
 pub fn devices(check: bool) -> Result<()> {
     let adapters = device::probe_adapters();
@@ -61,12 +63,13 @@ fn check_adapter(adapter: &Adapter) -> Result<bool> {
         }
     };
     let mut all_agree = true;
-    for (name, tile) in CHECKS {
+    for (name, tile, masked) in CHECKS {
         let recipe = Recipe::preset(name)?;
         let how = tile.map(|core| format!(" in tiles of {core} px")).unwrap_or_default();
+        let how = if masked { format!("{how} with masks") } else { how };
         // A broken GPU stack may panic inside burn's wgpu backend: that is a finding, not a crash.
         let compared = catch_unwind(AssertUnwindSafe(|| {
-            against_cpu(&gpu.device, &recipe.loss, recipe.pooling, CHECK_SIDE, tile)
+            against_cpu(&gpu.device, &recipe.loss, recipe.pooling, CHECK_SIDE, tile, masked)
         }));
         let verdict = match compared {
             Ok(Ok(agreement)) => {

@@ -110,8 +110,7 @@ impl<'a> Readouts<'a> {
 
 /// A mask must have the image's shape (within 2%), as `--style-mask` has the photo's.
 fn check_shape(path: &Path, mask: &DynamicImage, image: &DynamicImage) -> Result<()> {
-    let ratio = |i: &DynamicImage| i.width() as f64 / i.height() as f64;
-    if (ratio(mask) / ratio(image) - 1.0).abs() > 0.02 {
+    if !image_io::same_shape((mask.width(), mask.height()), (image.width(), image.height())) {
         return Err(usage!(
             "{}: --mask is {}×{}, the image {}×{}: a mask needs the image's shape",
             path.display(),

@@ -5,7 +5,7 @@
 use anyhow::Result;
 use burn::tensor::{Device, Tensor, TensorData};
 
-use super::{Objective, StyleGrams, TemporalTarget};
+use super::{GuidedStyle, Objective, StyleGrams, TemporalTarget};
 use crate::image_io;
 use crate::model::{Vgg19, weights};
 use crate::recipe::{LossSpec, Pooling};
@@ -50,22 +50,38 @@ pub struct Evaluation {
 }
 
 /// Evaluate `loss` on `device` for a noise photo, painting and image of `side` px (fixed seeds),
-/// with a temporal term towards a fourth noise image; with `tile`, in tiles of that core side.
+/// with a temporal term towards a fourth noise image; with `tile`, in tiles of that core side;
+/// `masked`: two paintings, each held to one half by `--style-mask`'s guided Grams.
 pub fn evaluate(
     device: &Device,
     loss: &LossSpec,
     pooling: Pooling,
     side: usize,
     tile: Option<usize>,
+    masked: bool,
 ) -> Result<Evaluation> {
     let image = |seed: u64| image_io::to_tensor(&image_io::noise(side, side, seed), device);
     let model = Vgg19::new(weights::load(None, loss.deepest())?, pooling, device);
     let grams = StyleGrams::new(&model, loss, &[(image(2), 1.0)], None);
-    // `nst video`'s temporal term too, trusted on the upper half of the image.
-    let certainty: Vec<f32> = (0..side * side).map(|i| if i < side * side / 2 { 1.0 } else { 0.0 }).collect();
-    let certainty = Tensor::from_data(TensorData::new(certainty, [1, 1, side, side]), device);
-    let temporal = TemporalTarget { previous: image(4), certainty, weight: 100.0 };
-    let mut objective = Objective::new(model, loss, image(1), &grams).with_temporal(temporal);
+    // Upper and lower halves: where `nst video` trusts the carried frame, and two masks.
+    let half = |upper: bool| {
+        let values: Vec<f32> =
+            (0..side * side).map(|i| if (i < side * side / 2) == upper { 1.0 } else { 0.0 }).collect();
+        Tensor::<4>::from_data(TensorData::new(values, [1, 1, side, side]), device)
+    };
+    let temporal = TemporalTarget { previous: image(4), certainty: half(true), weight: 100.0 };
+    let mut objective = match masked {
+        false => Objective::new(model, loss, image(1), &grams),
+        true => {
+            let other = StyleGrams::new(&model, loss, &[(image(5), 1.0)], None);
+            let styles = vec![
+                GuidedStyle { grams, mask: half(true), share: 0.5 },
+                GuidedStyle { grams: other, mask: half(false), share: 0.5 },
+            ];
+            Objective::guided(model, loss, image(1), styles)
+        }
+    }
+    .with_temporal(temporal);
     if let Some(core) = tile {
         objective = objective.tiled(core);
     }
@@ -81,9 +97,10 @@ pub fn against_cpu(
     pooling: Pooling,
     side: usize,
     tile: Option<usize>,
+    masked: bool,
 ) -> Result<Agreement> {
-    let reference = evaluate(&Device::flex(), loss, pooling, side, None)?;
-    Ok(Agreement::between(&reference, &evaluate(device, loss, pooling, side, tile)?))
+    let reference = evaluate(&Device::flex(), loss, pooling, side, None, masked)?;
+    Ok(Agreement::between(&reference, &evaluate(device, loss, pooling, side, tile, masked)?))
 }
 
 #[cfg(test)]
@@ -94,11 +111,11 @@ mod tests {
     #[test]
     fn the_cpu_agrees_with_itself_and_a_different_network_does_not() {
         let recipe = Recipe::preset("default").unwrap();
-        let same = against_cpu(&Device::flex(), &recipe.loss, recipe.pooling, 32, None).unwrap();
+        let same = against_cpu(&Device::flex(), &recipe.loss, recipe.pooling, 32, None, false).unwrap();
         assert!(same.holds() && same.loss < 1e-6 && same.gradient < 1e-5, "{same:?}");
         // Average pooling in place of max: what a wrong pooling kernel would compute.
-        let max = evaluate(&Device::flex(), &recipe.loss, Pooling::Max, 32, None).unwrap();
-        let avg = evaluate(&Device::flex(), &recipe.loss, Pooling::Avg, 32, None).unwrap();
+        let max = evaluate(&Device::flex(), &recipe.loss, Pooling::Max, 32, None, false).unwrap();
+        let avg = evaluate(&Device::flex(), &recipe.loss, Pooling::Avg, 32, None, false).unwrap();
         let wrong = Agreement::between(&max, &avg);
         assert!(!wrong.holds(), "{wrong:?}");
     }
