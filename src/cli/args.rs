@@ -74,12 +74,8 @@ pub struct VideoArgs {
     /// frames/%05d.png` writes).
     #[arg(long, value_name = "DIR")]
     pub frames: PathBuf,
-    /// The painting whose style to apply; repeat to blend several.
-    #[arg(long, short = 's', value_name = "IMAGE", required = true)]
-    pub style: Vec<PathBuf>,
-    /// Blend weights of the --style images, e.g. 0.7,0.3 (normalised) [default: equal].
-    #[arg(long, value_name = "W,W,…", value_delimiter = ',')]
-    pub style_blend: Vec<f64>,
+    #[command(flatten)]
+    pub paintings: Paintings,
     /// Folder for the painted frames, under the frames' own names (created if missing).
     #[arg(long, value_name = "DIR")]
     pub out_dir: PathBuf,
@@ -200,12 +196,8 @@ pub struct RunArgs {
     /// The photo whose content to keep.
     #[arg(long, short = 'c', value_name = "IMAGE")]
     pub content: PathBuf,
-    /// The painting whose style to apply; repeat to blend several.
-    #[arg(long, short = 's', value_name = "IMAGE", required = true)]
-    pub style: Vec<PathBuf>,
-    /// Blend weights of the --style images, e.g. 0.7,0.3 (normalised) [default: equal].
-    #[arg(long, value_name = "W,W,…", value_delimiter = ',')]
-    pub style_blend: Vec<f64>,
+    #[command(flatten)]
+    pub paintings: Paintings,
     /// Where each --style applies: a greyscale image in the photo's shape, white where the
     /// painting applies, grey for part of it; one per --style, in order. Where the masks leave
     /// room the photo stays unpainted.
@@ -273,6 +265,17 @@ pub struct BatchArgs {
     pub json: bool,
     #[command(flatten)]
     pub paint: PaintArgs,
+}
+
+/// The paintings of `run` and `video`, blended by weight.
+#[derive(clap::Args, Debug)]
+pub struct Paintings {
+    /// The painting whose style to apply; repeat to blend several.
+    #[arg(long, short = 's', value_name = "IMAGE", required = true)]
+    pub style: Vec<PathBuf>,
+    /// Blend weights of the --style images, e.g. 0.7,0.3 (normalised) [default: equal].
+    #[arg(long, value_name = "W,W,…", value_delimiter = ',')]
+    pub style_blend: Vec<f64>,
 }
 
 /// How to paint; shared by `run`, `batch` and `video`. Each flag overrides the recipe's key of the same name.

@@ -129,13 +129,13 @@ fn span(seconds: f64) -> String {
 fn resolve(args: &RunArgs) -> Result<RunOptions> {
     let recipe = recipe_from(&args.paint)?;
     check_stdio(args, &recipe)?;
-    if !args.style_mask.is_empty() && !args.style_blend.is_empty() {
+    if !args.style_mask.is_empty() && !args.paintings.style_blend.is_empty() {
         return Err(usage!(
             "--style-blend: the masks blend the paintings (--style-mask); give one or the other"
         ));
     }
-    let styles = blend(&args.style, &args.style_blend)?;
-    let output = args.output.clone().unwrap_or_else(|| default_output(&args.content, &args.style));
+    let styles = blend(&args.paintings.style, &args.paintings.style_blend)?;
+    let output = args.output.clone().unwrap_or_else(|| default_output(&args.content, &args.paintings.style));
     Ok(RunOptions {
         content: args.content.clone(),
         styles,
@@ -160,7 +160,7 @@ fn default_output(content: &Path, styles: &[PathBuf]) -> PathBuf {
 fn check_stdio(args: &RunArgs, recipe: &Recipe) -> Result<()> {
     let init_from_stdin = matches!(&recipe.start, nst::recipe::Start::File(p) if is_stdio(p));
     let readers = usize::from(is_stdio(&args.content))
-        + args.style.iter().filter(|s| is_stdio(s)).count()
+        + args.paintings.style.iter().filter(|s| is_stdio(s)).count()
         + usize::from(init_from_stdin);
     if readers > 1 {
         return Err(usage!("-: standard input can be only one of --content, --style and --init"));

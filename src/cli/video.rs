@@ -35,7 +35,7 @@ pub fn video(args: VideoArgs) -> Result<()> {
         None => FlowSource::Computed(DisParams::medium()),
     };
     flows.check(&clip)?;
-    let style_paths = blend(&args.style, &args.style_blend)?;
+    let style_paths = blend(&args.paintings.style, &args.paintings.style_blend)?;
     let styles = prepare_styles(&recipe, &style_paths)?;
     std::fs::create_dir_all(&args.out_dir)
         .map_err(|e| usage!("{}: --out-dir: cannot create: {e}", args.out_dir.display()))?;
