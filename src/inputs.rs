@@ -110,31 +110,26 @@ pub fn read_masks(styles: &[(PathBuf, f64)], masks: &[PathBuf]) -> Result<StyleM
             styles.len()
         ));
     }
-    let (mut kept, mut notices) =
-        (StyleMasks { styles: Vec::new(), masks: Vec::new(), notices: Vec::new() }, Vec::new());
-    let mut everywhere = Vec::new();
+    let mut kept = StyleMasks { styles: Vec::new(), masks: Vec::new(), notices: Vec::new() };
+    let mut white_everywhere = Vec::new();
     for ((style, _), path) in styles.iter().zip(masks) {
         let image = image_io::load(path, "style mask")?;
         let mask = Mask::from_image(&image, image.width(), image.height());
         if mask.data.iter().all(|&v| v == 0.0) {
-            notices.push(format!(
-                "{}: the mask is black everywhere: {} is left out",
-                path.display(),
-                style.display()
-            ));
+            let (path, style) = (path.display(), style.display());
+            kept.notices.push(format!("{path}: the mask is black everywhere: {style} is left out"));
             continue;
         }
-        everywhere.push(mask.data.iter().all(|&v| v == 1.0));
+        white_everywhere.push(mask.data.iter().all(|&v| v == 1.0));
         kept.styles.push((style.clone(), 1.0));
         kept.masks.push((path.clone(), image));
     }
     if kept.styles.is_empty() {
         return Err(usage!("--style-mask: every mask is black everywhere; no painting applies"));
     }
-    if everywhere == [true] {
+    if white_everywhere == [true] {
         kept.masks.clear();
     }
-    kept.notices = notices;
     Ok(kept)
 }
 
