@@ -87,6 +87,30 @@ impl StyleGrams {
         StyleGrams { layers, colours }
     }
 
+    /// Paintings' Grams already taken, blended by weight (normalised), as [`StyleGrams::new`]
+    /// would blend the paintings themselves.
+    pub fn blended(parts: &[(&StyleGrams, f64)]) -> Self {
+        let total: f64 = parts.iter().map(|(_, w)| w.max(0.0)).sum::<f64>().max(f64::MIN_POSITIVE);
+        let mut layers: Vec<StyleLayer> = Vec::new();
+        for (grams, weight) in parts {
+            let weight = weight.max(0.0) / total;
+            for layer in &grams.layers {
+                let gram = layer.gram.clone().mul_scalar(weight as f32);
+                let positions = if weight > 0.0 { layer.positions } else { usize::MAX };
+                match layers.iter_mut().find(|l| l.index == layer.index) {
+                    Some(l) => {
+                        l.gram = l.gram.clone().add(gram);
+                        l.positions = l.positions.min(positions);
+                    }
+                    None => layers.push(StyleLayer { index: layer.index, gram, positions }),
+                }
+            }
+        }
+        let colours: Vec<_> =
+            parts.iter().filter_map(|(g, w)| g.colours.clone().map(|c| (c, w.max(0.0) / total))).collect();
+        StyleGrams { layers, colours: palette::ColourMoments::mixture(&colours) }
+    }
+
     /// The target Gram matrix of VGG19 layer `index`, if it carries style.
     pub fn of_layer(&self, index: usize) -> Option<&Tensor<2>> {
         self.layers.iter().find(|layer| layer.index == index).map(|layer| &layer.gram)

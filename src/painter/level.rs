@@ -89,7 +89,10 @@ impl Painter {
         let (grams, guided) = match at.masks {
             [] => (self.grams_for(photo, at.plan.tile), Vec::new()),
             masks => {
-                (self.weighted_grams(photo, masks, at.plan.tile), self.guided_for(photo, masks, at.plan.tile))
+                let guided = self.guided_for(photo, masks, at.plan.tile);
+                // The readout's: the paintings by how much of the picture each covers.
+                let parts: Vec<_> = guided.iter().map(|g| (&g.grams, g.share)).collect();
+                (StyleGrams::blended(&parts), guided)
             }
         };
         let mut descent = self.descent(photo, start, (&grams, guided), &at, tally.evaluations)?;

@@ -316,13 +316,6 @@ impl Painter {
             .collect()
     }
 
-    /// The share-weighted Grams a masked level's readout compares with.
-    fn weighted_grams(&self, photo: &Planar, masks: &[Mask], tile: Option<usize>) -> StyleGrams {
-        let (side, device) = (photo.width.max(photo.height) as u32, &self.device.device);
-        let adapt = |style: Planar| self.plan.colours.adapt_painting(style, photo);
-        grams_at_level(&self.model, &self.plan, &self.weighted_by(masks), (side, tile), device, adapt)
-    }
-
     /// The optimised image as the user sees it: scaled to the full size if it comes from a
     /// coarser level, and with the photo's chroma for `luminance`.
     fn finish(&self, image: Planar, photo: &Planar) -> Planar {
