@@ -52,51 +52,45 @@ impl StyleGrams {
     /// With `tile`, a painting larger than `tile` pixels a side is seen tile by tile
     /// ([`TileGrid`]), which gives the same Grams in bounded memory.
     pub fn new(model: &Vgg19, spec: &LossSpec, styles: &[(Tensor<4>, f64)], tile: Option<usize>) -> Self {
+        let each: Vec<StyleGrams> =
+            styles.iter().map(|(style, _)| StyleGrams::of_painting(model, spec, style, tile)).collect();
+        let parts: Vec<(&StyleGrams, f64)> =
+            each.iter().zip(styles).map(|(grams, (_, w))| (grams, *w)).collect();
+        StyleGrams::blended(&parts)
+    }
+
+    /// One painting's Grams (and colour moments, where the palette term has a weight).
+    fn of_painting(model: &Vgg19, spec: &LossSpec, style: &Tensor<4>, tile: Option<usize>) -> Self {
         let wanted = spec.style_indices();
-        let mut layers: Vec<StyleLayer> = Vec::with_capacity(wanted.len());
-        let colours = (spec.palette_weight > 0.0)
-            .then(|| {
-                let of =
-                    |(style, blend): &(Tensor<4>, f64)| (palette::ColourMoments::of(style.clone()), *blend);
-                palette::ColourMoments::mixture(&styles.iter().map(of).collect::<Vec<_>>())
-            })
-            .flatten();
-        for (style, blend) in styles {
-            let [_, _, h, w] = style.dims();
-            let grid = TileGrid::cut(h, w, &wanted, tile);
-            let mut sums: Vec<GramSum> = wanted.iter().map(|_| GramSum::default()).collect();
-            grid.for_each(model, style, &wanted, |_, acts| {
-                for (sum, act) in sums.iter_mut().zip(acts) {
-                    sum.add(act);
-                }
-            });
-            for (position, (&index, sum)) in wanted.iter().zip(sums).enumerate() {
-                let Some((g, positions)) = sum.finish() else { continue };
-                // A painting blended in at weight 0 adds nothing, its map's size included.
-                let positions = if *blend > 0.0 { positions } else { usize::MAX };
-                let g = g.mul_scalar(*blend as f32);
-                match layers.get_mut(position) {
-                    Some(layer) => {
-                        layer.gram = layer.gram.clone().add(g);
-                        layer.positions = layer.positions.min(positions);
-                    }
-                    None => layers.push(StyleLayer { index, gram: g, positions }),
-                }
+        let [_, _, h, w] = style.dims();
+        let grid = TileGrid::cut(h, w, &wanted, tile);
+        let mut sums: Vec<GramSum> = wanted.iter().map(|_| GramSum::default()).collect();
+        grid.for_each(model, style, &wanted, |_, acts| {
+            for (sum, act) in sums.iter_mut().zip(acts) {
+                sum.add(act);
             }
-        }
+        });
+        let layers = wanted
+            .iter()
+            .zip(sums)
+            .filter_map(|(&index, sum)| {
+                sum.finish().map(|(gram, positions)| StyleLayer { index, gram, positions })
+            })
+            .collect();
+        let colours = (spec.palette_weight > 0.0).then(|| palette::ColourMoments::of(style.clone()));
         StyleGrams { layers, colours }
     }
 
-    /// Paintings' Grams already taken, blended by weight (normalised), as [`StyleGrams::new`]
-    /// would blend the paintings themselves.
+    /// Paintings' Grams blended by weight (the weights as given: [`StyleGrams::new`]'s are
+    /// normalised by `inputs`), each layer's positions the smallest painting's; the colour
+    /// moments of the mixture.
     pub fn blended(parts: &[(&StyleGrams, f64)]) -> Self {
-        let total: f64 = parts.iter().map(|(_, w)| w.max(0.0)).sum::<f64>().max(f64::MIN_POSITIVE);
         let mut layers: Vec<StyleLayer> = Vec::new();
         for (grams, weight) in parts {
-            let weight = weight.max(0.0) / total;
             for layer in &grams.layers {
-                let gram = layer.gram.clone().mul_scalar(weight as f32);
-                let positions = if weight > 0.0 { layer.positions } else { usize::MAX };
+                let gram = layer.gram.clone().mul_scalar(*weight as f32);
+                // A painting blended in at weight 0 adds nothing, its map's size included.
+                let positions = if *weight > 0.0 { layer.positions } else { usize::MAX };
                 match layers.iter_mut().find(|l| l.index == layer.index) {
                     Some(l) => {
                         l.gram = l.gram.clone().add(gram);
@@ -106,8 +100,7 @@ impl StyleGrams {
                 }
             }
         }
-        let colours: Vec<_> =
-            parts.iter().filter_map(|(g, w)| g.colours.clone().map(|c| (c, w.max(0.0) / total))).collect();
+        let colours: Vec<_> = parts.iter().filter_map(|(g, w)| g.colours.clone().map(|c| (c, *w))).collect();
         StyleGrams { layers, colours: palette::ColourMoments::mixture(&colours) }
     }
 

@@ -91,7 +91,8 @@ impl Painter {
             masks => {
                 let guided = self.guided_for(photo, masks, at.plan.tile);
                 // The readout's: the paintings by how much of the picture each covers.
-                let parts: Vec<_> = guided.iter().map(|g| (&g.grams, g.share)).collect();
+                let total: f64 = guided.iter().map(|g| g.share).sum();
+                let parts: Vec<_> = guided.iter().map(|g| (&g.grams, g.share / total)).collect();
                 (StyleGrams::blended(&parts), guided)
             }
         };
