@@ -133,13 +133,6 @@ pub fn read_masks(styles: &[(PathBuf, f64)], masks: &[PathBuf]) -> Result<StyleM
     Ok(kept)
 }
 
-impl StyleMasks {
-    /// Whether any painting is masked.
-    pub fn any(&self) -> bool {
-        !self.masks.is_empty()
-    }
-}
-
 impl Content {
     /// The masks of `masks` at this photo's size; a mask of another shape is refused.
     pub fn with_masks(mut self, masks: &StyleMasks) -> Result<Content> {

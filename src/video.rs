@@ -50,14 +50,14 @@ pub fn read_clip(dir: &Path) -> Result<Clip> {
     Ok(Clip { frames, size, ignored })
 }
 
-/// Plain files in `dir` that are not among `frames` (hidden files aside).
+/// Plain files in `dir` that are not among `frames` (sorted; hidden files aside).
 fn non_images(dir: &Path, frames: &[PathBuf]) -> Result<Vec<PathBuf>> {
     let cannot = |e: std::io::Error| usage!("{}: --frames: cannot list: {e}", dir.display());
     let mut others = Vec::new();
     for entry in std::fs::read_dir(dir).map_err(cannot)? {
         let path = entry.map_err(cannot)?.path();
         let hidden = path.file_name().is_some_and(|n| n.to_string_lossy().starts_with('.'));
-        if !hidden && path.is_file() && !frames.contains(&path) {
+        if !hidden && path.is_file() && frames.binary_search(&path).is_err() {
             others.push(path);
         }
     }

@@ -129,34 +129,32 @@ fn score_frames(args: &ScoreArgs, recipe: &Recipe, frames: &Path, stylised: &Pat
     let clip = read_clip(frames)?;
     let outputs: Vec<PathBuf> =
         clip.frames.iter().map(|f| stylised.join(f.file_name().unwrap_or_default())).collect();
-    let mut painted: Vec<(&PathBuf, DynamicImage)> = Vec::with_capacity(outputs.len());
+    // Every stylised frame decodes and has the first one's size, before any flow is computed;
+    // each is decoded again when its turn comes, so that a long clip is never all in memory.
+    let mut size = None;
     for output in &outputs {
-        let image = image_io::load(output, "stylised frame").map_err(|e| {
-            usage!("--stylised: {e:#} (each input frame needs its stylised frame, same name)")
-        })?;
-        let size = (image.width(), image.height());
-        if let Some((first, (w, h))) = painted.first().map(|(p, i)| (p, (i.width(), i.height())))
-            && size != (w, h)
-        {
-            let (first, output) = (first.display(), output.display());
-            return Err(usage!("{output}: stylised frame is {}×{}, but {first} is {w}×{h}", size.0, size.1));
+        let image = load_stylised(output)?;
+        let (w, h) = (image.width(), image.height());
+        let (first_w, first_h) = *size.get_or_insert((w, h));
+        if (w, h) != (first_w, first_h) {
+            let (first, output) = (outputs[0].display(), output.display());
+            return Err(usage!("{output}: stylised frame is {w}×{h}, but {first} is {first_w}×{first_h}"));
         }
-        painted.push((output, image));
     }
     let readouts = match &args.style {
         Some(style) => Some(Readouts::load(args, recipe, style)?),
         None => None,
     };
-    let (w, h) = painted.first().map(|(_, i)| (i.width(), i.height())).unwrap_or((0, 0));
+    let (w, h) = size.unwrap_or((0, 0));
     let mut previous: Option<(nst::image_io::Planar, nst::image_io::Planar)> = None;
     let mut errors = Vec::new();
-    for ((frame, (output, image)), index) in clip.frames.iter().zip(&painted).zip(1..) {
-        let input = image_io::load(frame, "frame")?;
+    for ((frame, output), index) in clip.frames.iter().zip(&outputs).zip(1..) {
+        let (input, image) = (image_io::load(frame, "frame")?, load_stylised(output)?);
         if let Some(readouts) = &readouts {
-            readouts.print(output, image, &input, args.json)?;
+            readouts.print(output, &image, &input, args.json)?;
         }
         let photo = image_io::to_planar(&input, w, h);
-        let painting = image_io::to_planar(image, w, h);
+        let painting = image_io::to_planar(&image, w, h);
         if let Some((photo_before, painting_before)) = &previous {
             let (a, b) = (Grey::from_planar(photo_before), Grey::from_planar(&photo));
             let (forward, backward) = flow::dis_both(&a, &b, &DisParams::medium());
@@ -184,6 +182,12 @@ fn score_frames(args: &ScoreArgs, recipe: &Recipe, frames: &Path, stylised: &Pat
         ));
     }
     Ok(())
+}
+
+/// A stylised frame (`--stylised`), every input frame needing one of the same name.
+fn load_stylised(path: &Path) -> Result<DynamicImage> {
+    image_io::load(path, "stylised frame")
+        .map_err(|e| usage!("--stylised: {e:#} (each input frame needs its stylised frame, same name)"))
 }
 
 /// The measures no recipe minimises, with the photo at the image's size and the painting at

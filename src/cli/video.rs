@@ -67,7 +67,6 @@ pub fn video(args: VideoArgs) -> Result<()> {
         outputs: &outputs,
         flows,
         records: Vec::new(),
-        errors: Vec::new(),
         started: Instant::now(),
         device: None,
     };
@@ -95,8 +94,6 @@ struct Video<'a> {
     outputs: &'a [PathBuf],
     flows: FlowSource,
     records: Vec<VideoFrame<'a>>,
-    /// Warping errors of the pairs painted in this run.
-    errors: Vec<f64>,
     started: Instant,
     /// The device painted on, once chosen.
     device: Option<String>,
@@ -221,7 +218,6 @@ impl<'a> Video<'a> {
             }
             _ => None,
         };
-        self.errors.extend(error);
         let record = VideoFrame {
             schema: SCHEMA,
             index: index + 1,
@@ -254,8 +250,9 @@ impl<'a> Video<'a> {
     /// Say how the clip went (flicker included), write the log, and return the outcome.
     fn finish(self, result: Result<&'static str>, style_paths: &[(PathBuf, f64)]) -> Result<()> {
         let painted = self.records.iter().filter(|r| r.status == "done").count();
-        let flicker =
-            (!self.errors.is_empty()).then(|| self.errors.iter().sum::<f64>() / self.errors.len() as f64);
+        // The pairs painted in this run: a skipped frame has no warping error.
+        let errors: Vec<f64> = self.records.iter().filter_map(|r| r.warping_error).collect();
+        let flicker = (!errors.is_empty()).then(|| errors.iter().sum::<f64>() / errors.len() as f64);
         let status = match &result {
             Ok(status) => status,
             Err(e) if nst::error::exit_code(e) == 130 => "interrupted",
@@ -279,7 +276,7 @@ impl<'a> Video<'a> {
             if let Some(flicker) = flicker {
                 eprintln!(
                     "nst: flicker: warping error {flicker:.3e} (Lai et al. 2018; mean over the {} frame pairs painted in this run)",
-                    self.errors.len()
+                    errors.len()
                 );
             }
         }
