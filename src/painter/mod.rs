@@ -10,6 +10,7 @@ mod resize;
 mod settle;
 mod stop_rule;
 
+use std::borrow::Cow;
 use std::path::Path;
 use std::time::Instant;
 
@@ -278,19 +279,15 @@ impl Painter {
         Planar { data: out, ..photo.clone() }
     }
 
-    /// The paintings weighted by how much of the picture each covers (by the blend weights
-    /// without masks), for the readout and the measures of a masked run.
-    fn weighted_by(&self, masks: &[Mask]) -> Vec<(Planar, f64)> {
+    /// The paintings with their weights for the measures: the blend's, or with masks how much
+    /// of the picture each covers.
+    fn weighted_by(&self, masks: &[Mask]) -> Cow<'_, [(Planar, f64)]> {
         if masks.is_empty() {
-            return self.styles.images.clone();
+            return Cow::Borrowed(&self.styles.images);
         }
         let total: f64 = masks.iter().map(Mask::share).sum::<f64>().max(f64::MIN_POSITIVE);
-        self.styles
-            .images
-            .iter()
-            .zip(masks)
-            .map(|((style, _), mask)| (style.clone(), mask.share() / total))
-            .collect()
+        let weighted = self.styles.images.iter().zip(masks);
+        Cow::Owned(weighted.map(|((style, _), mask)| (style.clone(), mask.share() / total)).collect())
     }
 
     /// Each painting's own Grams with its mask at `photo`'s size (a level's), for a masked run.
