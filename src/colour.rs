@@ -34,6 +34,17 @@ fn mul(m: &[[f64; 3]; 3], v: [f64; 3]) -> [f64; 3] {
     [0, 1, 2].map(|r| m[r][0] * v[0] + m[r][1] * v[1] + m[r][2] * v[2])
 }
 
+/// The pixels of `painting` where `region` (at its size) is at least half on, as one row:
+/// all that colour statistics read. All of it if the region has no such pixel.
+pub(crate) fn region_pixels(painting: &Planar, region: &crate::image_io::Mask) -> Planar {
+    let region = region.resized(painting.width, painting.height);
+    let inside: Vec<usize> = (0..region.data.len()).filter(|&i| region.data[i] >= 0.5).collect();
+    if inside.is_empty() {
+        return painting.clone();
+    }
+    from_pixels(inside.len(), 1, inside.iter().map(|&i| pixel(painting, i)))
+}
+
 fn from_pixels(width: usize, height: usize, pixels: impl Iterator<Item = [f64; 3]>) -> Planar {
     let n = width * height;
     let mut data = vec![0.0f32; 3 * n];

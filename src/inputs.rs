@@ -25,8 +25,30 @@ pub struct Styles {
 pub struct Content {
     pub(crate) image: Planar,
     pub(crate) init: Option<Planar>,
-    /// Where each style applies (`--style-mask`), at the photo's size; empty: everywhere.
-    pub(crate) masks: Vec<Mask>,
+    /// Where each painting applies (`--style-mask`, region maps); empty: every painting
+    /// everywhere, blended.
+    pub(crate) guides: Vec<Guide>,
+}
+
+/// One painting held to one region of the photo: by its mask (`--style-mask`), or by a colour
+/// of the region maps, which also marks the part of the painting it takes its statistics from.
+#[derive(Clone)]
+pub struct Guide {
+    /// Which style image, by its place in [`Styles`].
+    pub style: usize,
+    /// Where in the photo, 0–1 at the photo's size as painted.
+    pub photo: Mask,
+    /// Where in the painting, at the painting's size as prepared; None: all of it.
+    pub painting: Option<Mask>,
+    /// Its blend weight within the region (1 for a mask: the masks are the blend).
+    pub weight: f64,
+}
+
+impl Guide {
+    /// How much of the picture's style it accounts for: its weight times what it covers.
+    pub fn share(&self) -> f64 {
+        self.weight * self.photo.share()
+    }
 }
 
 impl Content {
@@ -137,10 +159,11 @@ impl Content {
     /// The masks of `masks` at this photo's size; a mask of another shape is refused.
     pub fn with_masks(mut self, masks: &StyleMasks) -> Result<Content> {
         let (w, h) = (self.image.width, self.image.height);
-        self.masks = masks
+        self.guides = masks
             .masks
             .iter()
-            .map(|(path, image)| {
+            .enumerate()
+            .map(|(style, (path, image))| {
                 let (mw, mh) = (image.width(), image.height());
                 if !image_io::same_shape((mw, mh), (w as u32, h as u32)) {
                     return Err(usage!(
@@ -148,7 +171,8 @@ impl Content {
                         path.display()
                     ));
                 }
-                Ok(Mask::from_image(image, w as u32, h as u32))
+                let photo = Mask::from_image(image, w as u32, h as u32);
+                Ok(Guide { style, photo, painting: None, weight: 1.0 })
             })
             .collect::<Result<_>>()?;
         Ok(self)
@@ -156,7 +180,7 @@ impl Content {
 
     /// Whether the paintings are masked.
     pub fn masked(&self) -> bool {
-        !self.masks.is_empty()
+        !self.guides.is_empty()
     }
 }
 
@@ -188,7 +212,7 @@ pub fn prepare_content(recipe: &Recipe, content: &Path, output: &Path, styles: &
         Some(path) => Some(image_io::to_planar(&image_io::load(path, "--init image")?, w, h)),
         None => None,
     };
-    Ok(Content { image: image_io::to_planar(&photo, w, h), init, masks: Vec::new() })
+    Ok(Content { image: image_io::to_planar(&photo, w, h), init, guides: Vec::new() })
 }
 
 /// The output must not be an input, and its directory must exist.

@@ -65,17 +65,7 @@ pub fn prepare(options: &RunOptions) -> Result<Prepared> {
 /// How the run will use memory on `device`, level by level ([`plan::plan_run`]): made before
 /// any weights load, so that a size that cannot fit is refused at once.
 pub fn plan(options: &RunOptions, prepared: &Prepared, device: &ComputeDevice) -> Result<RunPlan> {
-    let run_plan = plan::plan_run(&options.recipe, prepared.content.size(), &prepared.styles, device.is_gpu)?;
-    let tiled = run_plan.levels.iter().find(|level| level.tile.is_some());
-    if let Some(level) = tiled.filter(|_| prepared.content.masked()) {
-        return Err(crate::usage!(
-            "--style-mask: the {}×{} level would run in tiles, which masks do not work with yet; \
-             use a smaller --size or more --max-memory",
-            level.width,
-            level.height
-        ));
-    }
-    Ok(run_plan)
+    plan::plan_run(&options.recipe, prepared.content.size(), &prepared.styles, device.is_gpu)
 }
 
 /// This machine's pace in seconds per pixel of work ([`plan::seconds_per_pixel`]), for a dry

@@ -47,7 +47,14 @@ fn objective_value_and_gradient_match_the_cpu() {
         std::process::Command::new(env!("CARGO_BIN_EXE_nst")).args(["devices", "--check"]).output().unwrap();
     let (out, err) = (String::from_utf8_lossy(&checked.stdout), String::from_utf8_lossy(&checked.stderr));
     assert!(checked.status.success(), "nst devices --check failed:\n{out}{err}");
-    for check in ["default:", "seed:", "default in tiles of 16 px:", "default with masks:"] {
+    let checks = [
+        "default:",
+        "seed:",
+        "default in tiles of 16 px:",
+        "default with masks:",
+        "default in tiles of 16 px with masks:",
+    ];
+    for check in checks {
         let line = out
             .lines()
             .find(|l| l.trim_start().starts_with(check))

@@ -15,9 +15,15 @@ const CHECK_SIDE: usize = 32;
 /// The recipes checked, the tile core side if in tiles, and whether with masks: the default
 /// (relative terms), the seed (Gatys's sums and a variation term), the default in four 16 px
 /// tiles, whose halos make each tile the whole image (no new kernel shapes), through the
-/// two-pass tiled evaluation, and the default with two paintings masked to halves.
-const CHECKS: [(&str, Option<usize>, bool); 4] =
-    [("default", None, false), ("seed", None, false), ("default", Some(16), false), ("default", None, true)];
+/// two-pass tiled evaluation, and the default with two paintings masked to halves, whole and
+/// in tiles.
+const CHECKS: [(&str, Option<usize>, bool); 5] = [
+    ("default", None, false),
+    ("seed", None, false),
+    ("default", Some(16), false),
+    ("default", None, true),
+    ("default", Some(16), true),
+];
 
 pub fn devices(check: bool) -> Result<()> {
     let adapters = device::probe_adapters();

@@ -78,7 +78,7 @@ pub fn evaluate(
                 GuidedStyle { grams, mask: half(true), share: 0.5 },
                 GuidedStyle { grams: other, mask: half(false), share: 0.5 },
             ];
-            Objective::guided(model, loss, image(1), styles)
+            Objective::guided(model, loss, image(1), styles)?
         }
     }
     .with_temporal(temporal);

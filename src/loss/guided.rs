@@ -7,6 +7,9 @@
 //! masked region whatever its size (a mask of ones gives the plain [`super::gram`]); its term
 //! counts by the mask's mean, so a painting weighs as much as it covers.
 
+use std::ops::Range;
+
+use anyhow::Result;
 use burn::tensor::Tensor;
 use burn::tensor::module::adaptive_avg_pool2d;
 
@@ -31,12 +34,61 @@ pub fn mask_at(mask: &Tensor<4>, h: usize, w: usize) -> Tensor<4> {
     if (mh, mw) == (h, w) { mask.clone() } else { adaptive_avg_pool2d(mask.clone(), [h, w]) }
 }
 
-/// (F⊙m)(F⊙m)ᵀ / Σm² for features `[1, C, h, w]` and a mask `[1, 1, h, w]`: `[C, C]`.
-pub fn guided_gram(features: Tensor<4>, mask: Tensor<4>) -> Tensor<2> {
+/// A region's mask averaged down to one layer's whole map ([`mask_at`]), with its values also
+/// on the host, so that any part of the map (a tile's core) can be weighed without reading the
+/// device again.
+#[derive(Clone)]
+pub struct LayerMask {
+    tensor: Tensor<4>,
+    values: Vec<f32>,
+    width: usize,
+    /// Σm² over the whole map.
+    mass: f64,
+}
+
+impl LayerMask {
+    /// `mask` `[1, 1, H, W]` at the map of VGG19 layer `index` over an `H`×`W` image.
+    pub fn new(mask: &Tensor<4>, index: usize) -> Result<Self> {
+        let [_, _, h, w] = mask.dims();
+        let s = crate::model::tiles::stride(index);
+        let tensor = mask_at(mask, h / s, w / s);
+        let values = crate::readback::values(tensor.clone(), "a mask")?;
+        let mass = values.iter().map(|&m| (m as f64) * (m as f64)).sum();
+        Ok(LayerMask { tensor, values, width: w / s, mass })
+    }
+
+    /// The map's `rows`×`cols` (a tile's [`crate::model::tiles::Tile::core_in_map`]) and its
+    /// mass Σm², for [`super::GramSum::add_weighted`].
+    pub fn part(&self, [rows, cols]: [Range<usize>; 2]) -> (Tensor<4>, f64) {
+        let mass = rows
+            .clone()
+            .flat_map(|r| self.values[r * self.width + cols.start..r * self.width + cols.end].iter())
+            .map(|&m| (m as f64) * (m as f64))
+            .sum();
+        (self.tensor.clone().slice([0..1, 0..1, rows, cols]), mass)
+    }
+}
+
+/// (F⊙m)(F⊙m)ᵀ / Σm² for features `[1, C, h, w]` and a mask at their layer: `[C, C]`.
+pub fn guided_gram(features: Tensor<4>, mask: &LayerMask) -> Tensor<2> {
     let [_, c, h, w] = features.dims();
-    let mass = mask.clone().square().sum().reshape([1, 1]);
-    let weighted = features.mul(mask).reshape([c, h * w]);
-    weighted.clone().matmul(weighted.transpose()).div(mass)
+    let weighted = features.mul(mask.tensor.clone()).reshape([c, h * w]);
+    weighted.clone().matmul(weighted.transpose()).div_scalar(mask.mass.max(f64::MIN_POSITIVE) as f32)
+}
+
+/// A [`GuidedStyle`] in an objective: its mask at each of the objective's layers that match
+/// its Grams (None at the others).
+pub(super) struct GuidedTarget {
+    pub style: GuidedStyle,
+    pub layers: Vec<Option<LayerMask>>,
+}
+
+impl GuidedTarget {
+    /// How much its term at `layer` counts, `style_weight` aside: the layer's weight, the share
+    /// of it the painting's Gram can be taken as texture, and what the mask covers.
+    pub fn weight(&self, layer: &crate::recipe::LayerSpec, spec: &crate::recipe::LossSpec) -> f64 {
+        layer.style * self.style.grams.texture_share(layer.index, spec.gram_positions) * self.style.share
+    }
 }
 
 /// The palette term over the pixels of `image` `[1, 3, H, W]` weighted by `mask` `[1, 1, H, W]`.
@@ -59,8 +111,7 @@ pub fn region_error(
     let mut errors = Vec::with_capacity(wanted.len());
     for (index, act) in wanted.iter().zip(acts) {
         let Some(a) = grams.of_layer(*index) else { continue };
-        let [_, _, h, w] = act.dims();
-        let g = guided_gram(act, mask_at(mask, h, w));
+        let g = guided_gram(act, &LayerMask::new(mask, *index)?);
         let relative = super::gram_loss(g, a.clone(), crate::recipe::StyleNormalization::Relative);
         errors.push(crate::readback::values(relative, "a region's Gram error")?[0] as f64);
     }

@@ -24,7 +24,7 @@ pub use variation::{variation_loss, variation_term};
 
 use crate::layers::VGG19;
 use crate::model::Vgg19;
-use crate::model::tiles::TileGrid;
+use crate::model::tiles::{TileGrid, stride};
 use crate::optim::DifferentiableFunction;
 use crate::recipe::{LayerSpec, LossSpec};
 pub use crate::report::LossTerms;
@@ -42,9 +42,9 @@ pub struct StyleGrams {
 struct StyleLayer {
     index: usize,
     gram: Tensor<2>,
-    /// Positions of the smallest of the blended paintings' maps at this layer: how many
-    /// samples the Gram matrix averages.
-    positions: usize,
+    /// Positions of the smallest of the blended paintings' maps at this layer (a region's
+    /// mass): how many samples the Gram matrix averages.
+    positions: f64,
 }
 
 impl StyleGrams {
@@ -61,13 +61,52 @@ impl StyleGrams {
 
     /// One painting's Grams (and colour moments, where the palette term has a weight).
     fn of_painting(model: &Vgg19, spec: &LossSpec, style: &Tensor<4>, tile: Option<usize>) -> Self {
+        let mut grams = StyleGrams::of_layers(model, spec, style, None, tile);
+        grams.colours = (spec.palette_weight > 0.0).then(|| palette::ColourMoments::of(style.clone()));
+        grams
+    }
+
+    /// The Grams and colour moments of the region of a painting `style` `[1, 3, H, W]` that
+    /// `mask` `[1, 1, H, W]` marks (a region map's colour): its guided Gram matrices.
+    pub fn of_region(
+        model: &Vgg19,
+        spec: &LossSpec,
+        style: &Tensor<4>,
+        mask: &Tensor<4>,
+        tile: Option<usize>,
+    ) -> Result<Self> {
+        let masks: Vec<_> = spec
+            .style_indices()
+            .into_iter()
+            .map(|index| guided::LayerMask::new(mask, index))
+            .collect::<Result<_>>()?;
+        let mut grams = StyleGrams::of_layers(model, spec, style, Some(&masks), tile);
+        grams.colours = (spec.palette_weight > 0.0)
+            .then(|| palette::ColourMoments::of_masked(style.clone(), mask.clone()));
+        Ok(grams)
+    }
+
+    /// The Grams of `style` at `spec`'s style layers, each weighted by its layer's mask if
+    /// given, seen tile by tile when larger than `tile`.
+    fn of_layers(
+        model: &Vgg19,
+        spec: &LossSpec,
+        style: &Tensor<4>,
+        masks: Option<&[guided::LayerMask]>,
+        tile: Option<usize>,
+    ) -> Self {
         let wanted = spec.style_indices();
         let [_, _, h, w] = style.dims();
         let grid = TileGrid::cut(h, w, &wanted, tile);
         let mut sums: Vec<GramSum> = wanted.iter().map(|_| GramSum::default()).collect();
-        grid.for_each(model, style, &wanted, |_, acts| {
-            for (sum, act) in sums.iter_mut().zip(acts) {
-                sum.add(act);
+        grid.for_each(model, style, &wanted, |tile, acts| {
+            for (k, (sum, act)) in sums.iter_mut().zip(acts).enumerate() {
+                match masks {
+                    Some(masks) => {
+                        sum.add_weighted(act, masks[k].part(tile.core_in_map(stride(wanted[k]), (h, w))))
+                    }
+                    None => sum.add(act),
+                }
             }
         });
         let layers = wanted
@@ -77,8 +116,7 @@ impl StyleGrams {
                 sum.finish().map(|(gram, positions)| StyleLayer { index, gram, positions })
             })
             .collect();
-        let colours = (spec.palette_weight > 0.0).then(|| palette::ColourMoments::of(style.clone()));
-        StyleGrams { layers, colours }
+        StyleGrams { layers, colours: None }
     }
 
     /// Paintings' Grams blended by weight (the weights as given: [`StyleGrams::new`]'s are
@@ -90,7 +128,7 @@ impl StyleGrams {
             for layer in &grams.layers {
                 let gram = layer.gram.clone().mul_scalar(*weight as f32);
                 // A painting blended in at weight 0 adds nothing, its map's size included.
-                let positions = if *weight > 0.0 { layer.positions } else { usize::MAX };
+                let positions = if *weight > 0.0 { layer.positions } else { f64::INFINITY };
                 match layers.iter_mut().find(|l| l.index == layer.index) {
                     Some(l) => {
                         l.gram = l.gram.clone().add(gram);
@@ -154,7 +192,7 @@ pub struct Objective {
     temporal: Option<TemporalTarget>,
     /// Paintings each held where its mask says ([`Objective::guided`]), in place of the
     /// blended targets.
-    guided: Vec<GuidedStyle>,
+    guided: Vec<guided::GuidedTarget>,
 }
 
 impl Objective {
@@ -192,13 +230,30 @@ impl Objective {
     }
 
     /// The objective with each painting of `styles` held where its mask says (guided Gram
-    /// matrices and palette), instead of one blended target everywhere. Whole images only: the
-    /// tiled evaluation does not mask.
-    pub fn guided(model: Vgg19, spec: &LossSpec, content: Tensor<4>, styles: Vec<GuidedStyle>) -> Self {
+    /// matrices and palette), instead of one blended target everywhere.
+    pub fn guided(
+        model: Vgg19,
+        spec: &LossSpec,
+        content: Tensor<4>,
+        styles: Vec<GuidedStyle>,
+    ) -> Result<Self> {
         let none = StyleGrams { layers: Vec::new(), colours: None };
         let mut objective = Objective::new(model, spec, content, &none);
-        objective.guided = styles;
-        objective
+        objective.guided = styles
+            .into_iter()
+            .map(|style| {
+                let layers = spec
+                    .layers
+                    .iter()
+                    .map(|layer| match style.grams.of_layer(layer.index).filter(|_| layer.style > 0.0) {
+                        Some(_) => guided::LayerMask::new(&style.mask, layer.index).map(Some),
+                        None => Ok(None),
+                    })
+                    .collect::<Result<_>>()?;
+                Ok(guided::GuidedTarget { style, layers })
+            })
+            .collect::<Result<_>>()?;
+        Ok(objective)
     }
 
     /// Also hold the image to `target`, a video's previous frame painted and warped onto this
@@ -211,7 +266,6 @@ impl Objective {
     /// Evaluate tile by tile, in cores of at most `core_side` pixels a side, when the image is
     /// larger than that: the same loss and gradient, in memory bounded by the tile.
     pub fn tiled(mut self, core_side: usize) -> Self {
-        debug_assert!(self.guided.is_empty(), "masks are not evaluated in tiles");
         let [_, _, h, w] = self.shape;
         self.grid = TileGrid::cut(h, w, &self.wanted, Some(core_side));
         self
@@ -271,16 +325,13 @@ impl Objective {
             }
         }
         for painting in &self.guided {
-            for (layer, act) in spec.layers.iter().zip(&acts) {
-                let Some(a) = painting.grams.of_layer(layer.index).filter(|_| layer.style > 0.0) else {
+            for ((layer, act), mask) in spec.layers.iter().zip(&acts).zip(&painting.layers) {
+                let (Some(mask), Some(a)) = (mask, painting.style.grams.of_layer(layer.index)) else {
                     continue;
                 };
-                let [_, _, h, w] = act.dims();
-                let g = guided::guided_gram(act.clone(), guided::mask_at(&painting.mask, h, w));
-                let share = painting.grams.texture_share(layer.index, spec.gram_positions);
-                let weight = layer.style * share * painting.share;
-                style =
-                    style.add(gram_loss(g, a.clone(), spec.style_normalization).mul_scalar(weight as f32));
+                let g = guided::guided_gram(act.clone(), mask);
+                let term = gram_loss(g, a.clone(), spec.style_normalization);
+                style = style.add(term.mul_scalar(painting.weight(layer, spec) as f32));
             }
         }
         let [variation, palette, temporal] = self.pixel_terms(image);
@@ -303,7 +354,7 @@ impl Objective {
             }
             None => Tensor::zeros([1], &device),
         };
-        for painting in &self.guided {
+        for painting in self.guided.iter().map(|g| &g.style) {
             if let Some(target) = &painting.grams.colours {
                 let term = guided::masked_palette_loss(image.clone(), painting.mask.clone(), target);
                 palette = palette.add(term.mul_scalar((self.spec.palette_weight * painting.share) as f32));

@@ -13,16 +13,28 @@ pub fn gram(features: Tensor<4>) -> Tensor<2> {
 }
 
 /// A Gram matrix summed over tiles: each core's FFᵀ added, divided at the end by all the
-/// positions, which gives the whole image's [`gram`].
+/// positions, which gives the whole image's [`gram`]; or, for a region, each core's features
+/// weighted by its part of the mask, divided by the mask's mass Σm² ([`super::guided`]).
 #[derive(Default)]
 pub struct GramSum {
     total: Option<Tensor<2>>,
-    positions: usize,
+    mass: f64,
 }
 
 impl GramSum {
     /// Add the activations `[1, C, h, w]` of one tile's core.
     pub fn add(&mut self, features: Tensor<4>) {
+        let [_, _, h, w] = features.dims();
+        self.add_product(features, (h * w) as f64);
+    }
+
+    /// Add the activations of one tile's core weighted by `mask` `[1, 1, h, w]`, the core's
+    /// part of a region's mask, whose Σm² is `mass`.
+    pub fn add_weighted(&mut self, features: Tensor<4>, (mask, mass): (Tensor<4>, f64)) {
+        self.add_product(features.mul(mask), mass);
+    }
+
+    fn add_product(&mut self, features: Tensor<4>, mass: f64) {
         let [_, c, h, w] = features.dims();
         let f = features.reshape([c, h * w]);
         let product = f.clone().matmul(f.transpose());
@@ -30,13 +42,14 @@ impl GramSum {
             Some(total) => total.add(product),
             None => product,
         });
-        self.positions += h * w;
+        self.mass += mass;
     }
 
-    /// The Gram matrix of every position added, and how many there were; `None` if none were.
-    pub fn finish(self) -> Option<(Tensor<2>, usize)> {
-        let positions = self.positions;
-        self.total.map(|total| (total.div_scalar(positions.max(1) as f32), positions))
+    /// The Gram matrix of everything added, and its mass (the positions, without a mask);
+    /// `None` if nothing, or only a mask's empty part, was added.
+    pub fn finish(self) -> Option<(Tensor<2>, f64)> {
+        let mass = self.mass;
+        self.total.filter(|_| mass > 0.0).map(|total| (total.div_scalar(mass as f32), mass))
     }
 }
 
@@ -59,17 +72,17 @@ pub fn gram_loss(gram: Tensor<2>, target_gram: Tensor<2>, norm: StyleNormalizati
     }
 }
 
-/// How far a Gram matrix over `positions` samples of `channels` features is the painting's
+/// How far a Gram matrix over `positions` samples (a region's mass) of `channels` features is the painting's
 /// texture rather than its layout, 0–1: `positions / (per_channel × channels)`, at most 1; 1
 /// when `per_channel` is 0. With fewer samples than features the matrix is little more than
 /// the samples themselves, and matching it redraws them: at a 512 px run's 256 px level, Père
 /// Tanguy's relu5_1 map has 12×15 positions for 512 channels, and his face came out in the
 /// castle's sky (docs/measurements.md, The gallery).
-pub fn texture_share(positions: usize, channels: usize, per_channel: f64) -> f64 {
+pub fn texture_share(positions: f64, channels: usize, per_channel: f64) -> f64 {
     if per_channel <= 0.0 {
         return 1.0;
     }
-    (positions as f64 / (per_channel * channels as f64)).min(1.0)
+    (positions / (per_channel * channels as f64)).min(1.0)
 }
 
 #[cfg(test)]
@@ -79,9 +92,9 @@ mod tests {
     #[test]
     fn a_layer_counts_in_proportion_to_its_positions_per_channel() {
         // relu5_1 of a painting shrunk to 128 px (8×6 positions, 512 channels), then at 512 px.
-        assert_eq!(texture_share(48, 512, 1.0), 48.0 / 512.0);
-        assert_eq!(texture_share(32 * 24, 512, 1.0), 1.0);
-        assert_eq!(texture_share(32 * 24, 512, 2.0), 0.75);
-        assert_eq!(texture_share(1, 512, 0.0), 1.0, "0 turns the rule off");
+        assert_eq!(texture_share(48.0, 512, 1.0), 48.0 / 512.0);
+        assert_eq!(texture_share(768.0, 512, 1.0), 1.0);
+        assert_eq!(texture_share(768.0, 512, 2.0), 0.75);
+        assert_eq!(texture_share(1.0, 512, 0.0), 1.0, "0 turns the rule off");
     }
 }

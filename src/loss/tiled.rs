@@ -95,30 +95,51 @@ impl Objective {
     }
 
     /// Pass 1: the weighted style term of the whole image, and per target layer the term's
-    /// derivative by the layer's Gram (None for layers without a style weight).
-    fn style_value_and_slopes(&self, image: &Tensor<4>) -> Result<(f64, Vec<Option<Tensor<2>>>)> {
-        let mut slopes = vec![None; self.targets.len()];
-        let deepest_style = self.targets.iter().rposition(|t| t.style_gram.is_some());
-        let Some(deepest_style) = deepest_style else { return Ok((0.0, slopes)) };
+    /// derivative by the layer's Gram (None for layers without a style weight); the same for
+    /// each masked painting's guided Grams.
+    fn style_value_and_slopes(&self, image: &Tensor<4>) -> Result<(f64, Slopes)> {
+        let layers = self.targets.len();
+        let mut slopes =
+            Slopes { plain: vec![None; layers], guided: vec![vec![None; layers]; self.guided.len()] };
+        let styled = |k: usize| {
+            self.targets[k].style_gram.is_some() || self.guided.iter().any(|g| g.layers[k].is_some())
+        };
+        let Some(deepest_style) = (0..layers).rev().find(|&k| styled(k)) else { return Ok((0.0, slopes)) };
         let wanted = &self.wanted[..=deepest_style];
+        let size = (self.grid.height, self.grid.width);
         let mut sums: Vec<GramSum> = wanted.iter().map(|_| GramSum::default()).collect();
-        self.grid.for_each(&self.model, image, wanted, |_, acts| {
-            for ((target, act), sum) in self.targets.iter().zip(acts).zip(sums.iter_mut()) {
-                if target.style_gram.is_some() {
-                    sum.add(act);
+        let mut guided_sums: Vec<Vec<GramSum>> =
+            self.guided.iter().map(|_| wanted.iter().map(|_| GramSum::default()).collect()).collect();
+        self.grid.for_each(&self.model, image, wanted, |tile, acts| {
+            for (k, act) in acts.into_iter().enumerate() {
+                for (painting, sums) in self.guided.iter().zip(guided_sums.iter_mut()) {
+                    if let Some(mask) = &painting.layers[k] {
+                        let part = mask.part(tile.core_in_map(stride(wanted[k]), size));
+                        sums[k].add_weighted(act.clone(), part);
+                    }
+                }
+                if self.targets[k].style_gram.is_some() {
+                    sums[k].add(act);
                 }
             }
         });
+        let (norm, style_weight) = (self.spec.style_normalization, self.spec.style_weight);
         let mut style = 0.0;
         for ((k, target), sum) in self.targets.iter().enumerate().zip(sums) {
-            let (Some((g, positions)), Some(a)) = (sum.finish(), &target.style_gram) else { continue };
-            let g = g.autodiff().require_grad();
-            let weight = (target.layer.style * self.spec.style_weight) as f32;
-            let term = gram_loss(g.clone(), a.clone(), self.spec.style_normalization).mul_scalar(weight);
-            let grads = term.clone().backward();
-            let slope = g.grad(&grads).ok_or_else(|| anyhow!("no gradient reached a Gram matrix"))?;
-            style += scalar(term.without_autodiff())?;
-            slopes[k] = Some(slope.div_scalar(positions.max(1) as f32));
+            let (Some(gram), Some(a)) = (sum.finish(), &target.style_gram) else { continue };
+            let (value, slope) = value_and_slope(gram, a, target.layer.style * style_weight, norm)?;
+            style += value;
+            slopes.plain[k] = Some(slope);
+        }
+        for ((painting, sums), slopes) in self.guided.iter().zip(guided_sums).zip(&mut slopes.guided) {
+            for ((k, target), sum) in self.targets.iter().enumerate().zip(sums) {
+                let Some(a) = painting.style.grams.of_layer(target.layer.index) else { continue };
+                let Some(gram) = sum.finish().filter(|_| painting.layers[k].is_some()) else { continue };
+                let weight = painting.weight(&target.layer, &self.spec) * style_weight;
+                let (value, slope) = value_and_slope(gram, a, weight, norm)?;
+                style += value;
+                slopes[k] = Some(slope);
+            }
         }
         Ok((style, slopes))
     }
@@ -130,7 +151,7 @@ impl Objective {
         image: &Tensor<4>,
         tile: &Tile,
         t: usize,
-        slopes: &[Option<Tensor<2>>],
+        slopes: &Slopes,
     ) -> Result<(f64, Tensor<4>)> {
         let content = self.tiled_content.as_ref().ok_or_else(|| anyhow!("content targets missing"))?;
         let region = [0..1, 0..3, tile.rows.clone(), tile.cols.clone()];
@@ -147,10 +168,14 @@ impl Objective {
                 content_value = content_value.add(term.clone());
                 surrogate = surrogate.add(term.mul_scalar(self.spec.content_weight as f32));
             }
-            if let Some(slope) = &slopes[k] {
-                let [_, c, h, w] = core.dims();
-                let f = core.reshape([c, h * w]);
-                surrogate = surrogate.add(slope.clone().matmul(f.clone()).mul(f).sum());
+            for (painting, slopes) in self.guided.iter().zip(&slopes.guided) {
+                if let (Some(slope), Some(mask)) = (&slopes[k], &painting.layers[k]) {
+                    let (part, _) = mask.part(tile.core_in_map(stride(index), size));
+                    surrogate = surrogate.add(gram_product(slope, core.clone().mul(part)));
+                }
+            }
+            if let Some(slope) = &slopes.plain[k] {
+                surrogate = surrogate.add(gram_product(slope, core));
             }
         }
         if !surrogate.is_tracked() {
@@ -161,6 +186,36 @@ impl Objective {
         let gradient = pixels.grad(&grads).ok_or_else(|| anyhow!("no gradient reached the tile"))?;
         Ok((scalar(content_value.without_autodiff())?, gradient))
     }
+}
+
+/// ⟨D, f fᵀ⟩ for features `[1, C, h, w]`, without forming f fᵀ.
+fn gram_product(slope: &Tensor<2>, features: Tensor<4>) -> Tensor<1> {
+    let [_, c, h, w] = features.dims();
+    let f = features.reshape([c, h * w]);
+    slope.clone().matmul(f.clone()).mul(f).sum()
+}
+
+/// The per-layer derivatives of pass 1, for pass 2's surrogate.
+struct Slopes {
+    /// By target layer: the blended Grams' term's.
+    plain: Vec<Option<Tensor<2>>>,
+    /// By masked painting, then target layer: its guided Grams' term's.
+    guided: Vec<Vec<Option<Tensor<2>>>>,
+}
+
+/// `weight` times the style term of a Gram summed over `mass` positions against `target`, and
+/// its derivative by the Gram divided by `mass`: the D of ⟨D, f fᵀ⟩ summed over tile cores.
+fn value_and_slope(
+    (gram, mass): (Tensor<2>, f64),
+    target: &Tensor<2>,
+    weight: f64,
+    norm: crate::recipe::StyleNormalization,
+) -> Result<(f64, Tensor<2>)> {
+    let g = gram.autodiff().require_grad();
+    let term = gram_loss(g.clone(), target.clone(), norm).mul_scalar(weight as f32);
+    let grads = term.clone().backward();
+    let slope = g.grad(&grads).ok_or_else(|| anyhow!("no gradient reached a Gram matrix"))?;
+    Ok((scalar(term.without_autodiff())?, slope.div_scalar(mass as f32)))
 }
 
 fn scalar(t: Tensor<1>) -> Result<f64> {

@@ -3,7 +3,7 @@
 
 use burn::tensor::{Device, Tensor, TensorData};
 
-use super::{Objective, StyleGrams};
+use super::{GuidedStyle, Objective, StyleGrams};
 use crate::Recipe;
 use crate::layers::VGG19;
 use crate::model::{Vgg19, weights};
@@ -44,6 +44,68 @@ fn tiled_and_whole_agree(recipe: &Recipe) {
         assert!((a.variation - b.variation).abs() <= 1e-5 * a.variation, "{a:?} vs {b:?}");
         // The default's palette term, taken on the whole image's pixels either way.
         assert!(a.palette > 0.0 && (a.palette - b.palette).abs() <= 1e-5 * a.palette, "{a:?} vs {b:?}");
+        let scale: f32 = grad_a.clone().abs().max().into_scalar();
+        let difference: f32 = grad_a.sub(grad_b).abs().max().into_scalar();
+        assert!(difference <= 1e-3 * scale, "gradients differ by {difference} (scale {scale})");
+    }
+}
+
+/// A soft mask `[1, 1, H, W]`: 1 at the top, fading to 0 at the bottom, with a bump; its
+/// complement's share is the rest.
+fn soft_mask((h, w): (usize, usize), upper: bool, device: &Device) -> Tensor<4> {
+    let values: Vec<f32> = (0..h * w)
+        .map(|i| {
+            let (r, c) = ((i / w) as f32 / h as f32, (i % w) as f32 / w as f32);
+            let m = (1.5 - 2.0 * r + 0.3 * (6.0 * c).sin()).clamp(0.0, 1.0);
+            if upper { m } else { 1.0 - m }
+        })
+        .collect();
+    Tensor::from_data(TensorData::new(values, [1, 1, h, w]), device)
+}
+
+/// Masks through tiles: each tile's core weighs its activations by its part of the layer's
+/// mask, so the guided Grams, the region Grams of a painting seen in tiles, and the gradient
+/// equal the whole image's.
+#[test]
+fn tiled_and_whole_evaluations_agree_with_masks() {
+    let recipe = Recipe::default();
+    let device = Device::flex();
+    let model = Vgg19::new(weights::load(None, VGG19.len() - 1).expect("weights"), recipe.pooling, &device);
+    let size = (80, 104);
+    let shape = [1, 3, size.0, size.1];
+    let photo = image(0.0, size, &device).reshape(shape);
+    let painting = image(5.0, size, &device).reshape(shape);
+    let other = image(7.0, size, &device).reshape(shape);
+    let region = soft_mask(size, false, &device);
+    let sky = StyleGrams::new(&model, &recipe.loss, &[(painting.clone(), 1.0)], None);
+    let whole_region = StyleGrams::of_region(&model, &recipe.loss, &other, &region, None).expect("region");
+    let tiled_region =
+        StyleGrams::of_region(&model, &recipe.loss, &other, &region, Some(32)).expect("region");
+    for index in recipe.loss.style_indices() {
+        let (a, b) = (whole_region.of_layer(index).unwrap(), tiled_region.of_layer(index).unwrap());
+        let scale: f32 = a.clone().abs().max().into_scalar();
+        let difference: f32 = a.clone().sub(b.clone()).abs().max().into_scalar();
+        assert!(difference <= 1e-4 * scale, "{}: region Grams differ by {difference}", VGG19[index].name);
+    }
+    let guided = |grams: &StyleGrams| {
+        vec![
+            GuidedStyle { grams: sky.clone(), mask: soft_mask(size, true, &device), share: 0.45 },
+            GuidedStyle { grams: grams.clone(), mask: soft_mask(size, false, &device), share: 0.55 },
+        ]
+    };
+    let mut whole =
+        Objective::guided(model.clone(), &recipe.loss, photo.clone(), guided(&whole_region)).unwrap();
+    let mut tiled =
+        Objective::guided(model, &recipe.loss, photo.clone(), guided(&tiled_region)).unwrap().tiled(32);
+    assert!(tiled.tile_count() >= 9, "{} tiles", tiled.tile_count());
+    for x in [photo.reshape([3 * size.0 * size.1]), image(9.0, size, &device)] {
+        let (a, grad_a) = whole.evaluate(&x).expect("whole evaluation");
+        let (b, grad_b) = tiled.evaluate(&x).expect("tiled evaluation");
+        for (name, u, v) in [("content", a.content, b.content), ("style", a.style, b.style)] {
+            assert!((u - v).abs() <= 1e-4 * u.abs().max(1e-6), "{name}: whole {u}, tiled {v}");
+        }
+        assert!(a.style > 0.0 && a.palette > 0.0, "{a:?}");
+        assert!((a.palette - b.palette).abs() <= 1e-5 * a.palette, "{a:?} vs {b:?}");
         let scale: f32 = grad_a.clone().abs().max().into_scalar();
         let difference: f32 = grad_a.sub(grad_b).abs().max().into_scalar();
         assert!(difference <= 1e-3 * scale, "gradients differ by {difference} (scale {scale})");

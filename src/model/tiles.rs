@@ -38,6 +38,17 @@ impl Tile {
         [axis(&self.core_rows, &self.rows, h, image.0), axis(&self.core_cols, &self.cols, w, image.1)]
     }
 
+    /// The core's positions in the whole image's map of a layer with `stride` (the pools
+    /// floor, so that map is the image's size over `stride`): where [`Tile::core_at`]'s
+    /// positions sit in the untiled activations.
+    pub fn core_in_map(&self, stride: usize, image: (usize, usize)) -> [Range<usize>; 2] {
+        let axis = |core: &Range<usize>, full: usize| {
+            let end = if core.end == full { full / stride } else { core.end / stride };
+            core.start / stride..end
+        };
+        [axis(&self.core_rows, image.0), axis(&self.core_cols, image.1)]
+    }
+
     /// The core's activations of a layer with `stride`, cut from the tile's `[1, C, h, w]`.
     pub fn core_of(&self, activation: Tensor<4>, stride: usize, image: (usize, usize)) -> Tensor<4> {
         let [_, c, h, w] = activation.dims();

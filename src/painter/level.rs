@@ -13,7 +13,8 @@ use super::stop_rule::StopRule;
 use super::{Carried, Painter, Target};
 use crate::encode;
 use crate::error::Interrupted;
-use crate::image_io::{Mask, Planar, to_tensor};
+use crate::image_io::{Planar, to_tensor};
+use crate::inputs::Guide;
 use crate::loss::{GuidedStyle, LossTerms, Objective, StyleGrams};
 use crate::optim::{Adam, AdamConfig, Bounds, Lbfgs, LbfgsConfig, Minimiser, StepOutcome};
 use crate::plan::LevelPlan;
@@ -48,8 +49,8 @@ pub(super) struct LevelAt<'a> {
     pub plan: &'a LevelPlan,
     /// A video's previous frame, carried along the flow: the temporal term's target.
     pub carried: Option<&'a Carried>,
-    /// Where each painting applies, at the photo's size; empty: everywhere, blended.
-    pub masks: &'a [Mask],
+    /// Where each painting applies; empty: everywhere, blended.
+    pub guides: &'a [Guide],
 }
 
 pub(super) struct LevelResult {
@@ -86,10 +87,10 @@ impl Painter {
         progress: &mut dyn Progress,
     ) -> Result<LevelResult> {
         let started = Instant::now();
-        let (grams, guided) = match at.masks {
+        let (grams, guided) = match at.guides {
             [] => (self.grams_for(photo, at.plan.tile), Vec::new()),
-            masks => {
-                let guided = self.guided_for(photo, masks, at.plan.tile);
+            guides => {
+                let guided = self.guided_for(photo, guides, at.plan.tile)?;
                 // The readout's: the paintings by how much of the picture each covers.
                 let total: f64 = guided.iter().map(|g| g.share).sum();
                 let parts: Vec<_> = guided.iter().map(|g| (&g.grams, g.share / total)).collect();
@@ -135,7 +136,7 @@ impl Painter {
         let (model, spec, content) = (self.model.clone(), &self.plan.loss, to_tensor(&loss_photo, dev));
         let mut objective = match guided.is_empty() {
             true => Objective::new(model, spec, content, grams),
-            false => Objective::guided(model, spec, content, guided),
+            false => Objective::guided(model, spec, content, guided)?,
         };
         if let Some(core) = plan.tile {
             objective = objective.tiled(core);

@@ -20,8 +20,8 @@ use burn::tensor::Device;
 use crate::colour;
 use crate::device::ComputeDevice;
 use crate::encode::{self, Encoding};
-use crate::image_io::{self, Mask, Planar, to_tensor};
-use crate::inputs::{Content, Styles};
+use crate::image_io::{self, Planar, to_tensor};
+use crate::inputs::{Content, Guide, Styles};
 use crate::loss::readout;
 use crate::loss::{GuidedStyle, StyleGrams};
 use crate::measures::Measures;
@@ -173,7 +173,7 @@ impl Painter {
                 (None, Some(carried)) => carried.start(&self.first_start(&content, photo)).resized(w, h),
                 (None, None) => self.first_start(&content, &level_photo),
             };
-            let at = LevelAt { number: number + 1, of: plans.len(), plan, carried, masks: &content.masks };
+            let at = LevelAt { number: number + 1, of: plans.len(), plan, carried, guides: &content.guides };
             let result = self.level(&level_photo, start, at, &mut tally, &outputs, progress)?;
             initial_loss.get_or_insert(result.initial_loss);
             summaries.push(result.summary);
@@ -184,7 +184,7 @@ impl Painter {
         // The optimiser kept the pixels in 0–255 (level.rs), so this is the picture as saved.
         let readout = self.readout_of(&last.image, photo, &last.grams, plans.last().and_then(|p| p.tile))?;
         let image = self.finish(last.image, photo);
-        let measures = Measures::of(&image, photo, &self.weighted_by(&content.masks));
+        let measures = Measures::of(&image, photo, &self.weighted_by(&content.guides));
         encode::save_atomic(&image, target.path, target.encoding)?;
         let summary = RunSummary {
             iterations: tally.iterations_before,
@@ -232,10 +232,10 @@ impl Painter {
             (Start::File(_), Some(file)) => file.resized(photo.width, photo.height),
             (Start::Noise { seed }, _) => image_io::noise(photo.width, photo.height, *seed),
             (Start::Recoloured, _) if self.plan.colours.recolours_start() => {
-                if content.masks.is_empty() {
+                if content.guides.is_empty() {
                     colour::in_colours_of(photo, &self.styles.images)
                 } else {
-                    self.recoloured_by_masks(photo, &content.masks)
+                    self.recoloured_by_guides(photo, &content.guides)
                 }
             }
             _ => photo.clone(),
@@ -257,19 +257,25 @@ impl Painter {
         grams_at_level(&self.model, &self.plan, &self.styles.images, (side, tile), device, adapt)
     }
 
-    /// The photo in each painting's colours where its mask says, and as it is where the masks
-    /// leave it unstyled.
-    fn recoloured_by_masks(&self, photo: &Planar, masks: &[Mask]) -> Planar {
+    /// The photo in each painting's colours where its guide says (in the colours of the part
+    /// of the painting a region map marks), and as it is where the guides leave it unstyled.
+    fn recoloured_by_guides(&self, photo: &Planar, guides: &[Guide]) -> Planar {
         let n = photo.width * photo.height;
         let mut out = vec![0.0f32; 3 * n];
         let mut coverage = vec![0.0f32; n];
-        for ((style, _), mask) in self.styles.images.iter().zip(masks) {
-            let recoloured = colour::in_colours_of(photo, &[(style.clone(), 1.0)]);
-            let mask = mask.resized(photo.width, photo.height);
+        for guide in guides {
+            let style = &self.styles.images[guide.style].0;
+            let painting = match &guide.painting {
+                Some(region) => colour::region_pixels(style, region),
+                None => style.clone(),
+            };
+            let recoloured = colour::in_colours_of(photo, &[(painting, 1.0)]);
+            let mask = guide.photo.resized(photo.width, photo.height);
+            let weight = guide.weight as f32;
             for (i, value) in out.iter_mut().enumerate() {
-                *value += mask.data[i % n] * recoloured.data[i];
+                *value += weight * mask.data[i % n] * recoloured.data[i];
             }
-            coverage.iter_mut().zip(&mask.data).for_each(|(c, m)| *c += m);
+            coverage.iter_mut().zip(&mask.data).for_each(|(c, m)| *c += weight * m);
         }
         for (i, value) in out.iter_mut().enumerate() {
             let covered = coverage[i % n];
@@ -279,36 +285,42 @@ impl Painter {
         Planar { data: out, ..photo.clone() }
     }
 
-    /// The paintings with their weights for the measures: the blend's, or with masks how much
-    /// of the picture each covers.
-    fn weighted_by(&self, masks: &[Mask]) -> Cow<'_, [(Planar, f64)]> {
-        if masks.is_empty() {
+    /// The paintings with their weights for the measures: the blend's, or with guides how much
+    /// of the picture's style each accounts for.
+    fn weighted_by(&self, guides: &[Guide]) -> Cow<'_, [(Planar, f64)]> {
+        if guides.is_empty() {
             return Cow::Borrowed(&self.styles.images);
         }
-        let total: f64 = masks.iter().map(Mask::share).sum::<f64>().max(f64::MIN_POSITIVE);
-        let weighted = self.styles.images.iter().zip(masks);
-        Cow::Owned(weighted.map(|((style, _), mask)| (style.clone(), mask.share() / total)).collect())
+        let total: f64 = guides.iter().map(Guide::share).sum::<f64>().max(f64::MIN_POSITIVE);
+        let mut weights = vec![0.0; self.styles.images.len()];
+        guides.iter().for_each(|guide| weights[guide.style] += guide.share() / total);
+        Cow::Owned(self.styles.images.iter().zip(weights).map(|((style, _), w)| (style.clone(), w)).collect())
     }
 
-    /// Each painting's own Grams with its mask at `photo`'s size (a level's), for a masked run.
-    fn guided_for(&self, photo: &Planar, masks: &[Mask], tile: Option<usize>) -> Vec<GuidedStyle> {
+    /// Each guide's painting (or its region) as Grams, with the guide's mask at `photo`'s size
+    /// (a level's), for a run with masks or region maps.
+    fn guided_for(&self, photo: &Planar, guides: &[Guide], tile: Option<usize>) -> Result<Vec<GuidedStyle>> {
         let (side, device) = (photo.width.max(photo.height) as u32, &self.device.device);
+        let level_scale = side as f64 / self.plan.schedule.size as f64;
         let adapt = |style: Planar| self.plan.colours.adapt_painting(style, photo);
-        self.styles
-            .images
+        guides
             .iter()
-            .zip(masks)
-            .map(|((style, _), mask)| {
-                let grams = grams_at_level(
-                    &self.model,
-                    &self.plan,
-                    &[(style.clone(), 1.0)],
-                    (side, tile),
-                    device,
-                    adapt,
-                );
-                let mask = mask.resized(photo.width, photo.height);
-                GuidedStyle { grams, mask: mask.to_tensor(device), share: mask.share() }
+            .map(|guide| {
+                let style = &self.styles.images[guide.style].0;
+                let grams = match &guide.painting {
+                    None => {
+                        let alone = [(style.clone(), 1.0)];
+                        grams_at_level(&self.model, &self.plan, &alone, (side, tile), device, adapt)
+                    }
+                    Some(region) => {
+                        let shrunk = adapt(shrunk_for_level(style, level_scale));
+                        let region = region.resized(shrunk.width, shrunk.height).to_tensor(device);
+                        let painting = to_tensor(&shrunk, device);
+                        StyleGrams::of_region(&self.model, &self.plan.loss, &painting, &region, tile)?
+                    }
+                };
+                let mask = guide.photo.resized(photo.width, photo.height);
+                Ok(GuidedStyle { grams, mask: mask.to_tensor(device), share: guide.weight * mask.share() })
             })
             .collect()
     }

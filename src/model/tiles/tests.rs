@@ -30,6 +30,8 @@ fn cores_partition_every_layer_and_start_on_the_deepest_stride() {
                     let dims = (tile.rows.len() / s, tile.cols.len() / s);
                     let [rows, cols] = tile.core_at(s, dims, (h, w));
                     let (r0, c0) = (tile.rows.start / s, tile.cols.start / s);
+                    let in_map = [r0 + rows.start..r0 + rows.end, c0 + cols.start..c0 + cols.end];
+                    assert_eq!(tile.core_in_map(s, (h, w)), in_map, "{h}×{w}, core {core}, stride {s}");
                     for r in rows {
                         for c in cols.clone() {
                             owners[(r0 + r) * fw + c0 + c] += 1;
