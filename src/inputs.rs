@@ -9,6 +9,7 @@ use crate::image_io::{self, Mask, Planar};
 use crate::memory;
 use crate::model::tiles;
 use crate::recipe::{Recipe, Start};
+use crate::regions::{self, Maps, RegionMap, RegionPaths};
 use crate::usage;
 
 /// The style images, decoded and scaled, each with its blend weight (the weights sum to 1).
@@ -176,6 +177,26 @@ impl Content {
             })
             .collect::<Result<_>>()?;
         Ok(self)
+    }
+
+    /// The guides of the region maps at `paths` for this photo and the `styles` as prepared;
+    /// with what the reading of the maps did, for the caller to say.
+    pub fn with_regions(mut self, paths: &RegionPaths, styles: &Styles) -> Result<(Content, Vec<String>)> {
+        let photo = RegionMap::read(&paths.photo, "--content-regions")?;
+        let paintings: Vec<RegionMap> =
+            paths.paintings.iter().map(|p| RegionMap::read(p, "--style-regions")).collect::<Result<_>>()?;
+        let maps = Maps {
+            photo: &photo,
+            photo_size: self.size(),
+            paintings: paintings
+                .iter()
+                .zip(&styles.images)
+                .map(|(map, (painting, weight))| (map, (painting.width, painting.height), *weight))
+                .collect(),
+        };
+        self.guides = regions::guides(&maps)?;
+        let notices = std::iter::once(&photo).chain(&paintings).filter_map(|m| m.notice.clone()).collect();
+        Ok((self, notices))
     }
 
     /// Whether the paintings are masked.

@@ -40,6 +40,7 @@ pub mod painter;
 pub mod plan;
 pub mod readback;
 pub mod recipe;
+pub mod regions;
 pub mod report;
 pub mod sheet;
 pub mod transfer;

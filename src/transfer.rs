@@ -12,6 +12,7 @@ use crate::model::{Vgg19, weights};
 use crate::painter::{Painter, Target};
 use crate::plan::{self, RunPlan};
 use crate::recipe::Recipe;
+use crate::regions::RegionPaths;
 use crate::report::{Progress, RunSummary};
 
 /// Everything one run needs: the resolved recipe and the files.
@@ -22,6 +23,8 @@ pub struct RunOptions {
     pub styles: Vec<(PathBuf, f64)>,
     /// Where each style applies (`--style-mask`), one per style in order; empty: everywhere.
     pub masks: Vec<PathBuf>,
+    /// Region maps (`--content-regions`, `--style-regions`), in place of masks.
+    pub regions: Option<RegionPaths>,
     pub output: PathBuf,
     /// How to paint: losses, optimiser, sizes, start and device.
     pub recipe: Recipe,
@@ -59,7 +62,15 @@ pub fn prepare(options: &RunOptions) -> Result<Prepared> {
     let mut styles = prepare_styles(&options.recipe, &masked.styles)?;
     styles.notices.extend(masked.notices.iter().cloned());
     let content = prepare_content(&options.recipe, &options.content, &options.output, &styles)?;
-    Ok(Prepared { styles, content: content.with_masks(&masked)? })
+    let content = match &options.regions {
+        Some(paths) => {
+            let (content, notices) = content.with_regions(paths, &styles)?;
+            styles.notices.extend(notices);
+            content
+        }
+        None => content.with_masks(&masked)?,
+    };
+    Ok(Prepared { styles, content })
 }
 
 /// How the run will use memory on `device`, level by level ([`plan::plan_run`]): made before

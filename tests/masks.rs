@@ -1,5 +1,6 @@
-//! `--style-mask`: which painting goes where, through the binary; each region's Gram error
-//! measured with the library (`nst::loss::guided::region_error`).
+//! `--style-mask` and region maps: which painting (or part of one) goes where, through the
+//! binary; each region's Gram error measured with the library
+//! (`nst::loss::guided::region_error`).
 #![allow(clippy::unwrap_used, clippy::expect_used)] // a failed unwrap is a failed test
 
 mod util;
@@ -195,4 +196,136 @@ fn bad_masks_are_refused_naming_the_flag_or_file() {
         assert!(!t.path("o.png").exists(), "{extra:?} wrote an output");
     }
     t.nst(&[&base[..], &["--style-mask", "missing.png"]].concat()).assert_fails(2, "missing.png");
+}
+
+/// The fixtures' region maps: the cat's top half blue, bottom half red; the painting's left
+/// half blue, right half red.
+fn region_fixtures(t: &TestDir) {
+    let fixtures = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/regions");
+    for name in ["cat_regions.png", "painting_regions.jpg", "three_colours.png"] {
+        std::fs::copy(fixtures.join(name), t.path(name)).unwrap();
+    }
+}
+
+/// A 634×500 painting (painting_regions.jpg's shape): The Starry Night on the left half, The
+/// Night Café on the right.
+fn two_halves(t: &TestDir) {
+    let (w, h) = (634, 500);
+    let half =
+        |name: &str| image::open(t.path(name)).unwrap().resize_exact(w / 2, h, image::imageops::Triangle);
+    let mut canvas = image::RgbImage::new(w, h);
+    image::imageops::overlay(&mut canvas, &half("starry_night.jpg").to_rgb8(), 0, 0);
+    image::imageops::overlay(&mut canvas, &half("night_cafe.jpg").to_rgb8(), (w / 2) as i64, 0);
+    canvas.save(t.path("halves.png")).unwrap();
+}
+
+#[test]
+fn each_region_takes_the_style_of_its_like_in_the_painting() {
+    let t = setup();
+    region_fixtures(&t);
+    two_halves(&t);
+    let run = t.nst(&[
+        "run",
+        "-c",
+        "cat.png",
+        "-s",
+        "halves.png",
+        "--content-regions",
+        "cat_regions.png",
+        "--style-regions",
+        "painting_regions.jpg",
+        "--size",
+        "128",
+        "--device",
+        "cpu",
+        "-o",
+        "out.png",
+    ]);
+    run.assert_ok();
+    assert!(run.stderr().contains("painting_regions.jpg: ") && run.stderr().contains("near-colours snapped"));
+    let recipe = Recipe::preset("default").unwrap();
+    let device = burn::tensor::Device::flex();
+    let model = Vgg19::new(weights::load(None, recipe.loss.deepest()).unwrap(), recipe.pooling, &device);
+    let image = image_io::load(&t.path("out.png"), "result").unwrap();
+    let (w, h) = (image.width(), image.height());
+    let picture = image_io::to_tensor(&image_io::to_planar(&image, w, h), &device);
+    // The painting's halves as the run saw them: at the picture's size, by its own map.
+    let painting = image_io::load(&t.path("halves.png"), "painting").unwrap();
+    let (pw, ph) = image_io::fit(painting.width(), painting.height(), w.max(h));
+    let painting = image_io::to_tensor(&image_io::to_planar(&painting, pw, ph), &device);
+    let left_half = |left: bool| {
+        let values: Vec<f32> =
+            (0..pw * ph).map(|i| if ((i % pw) < pw / 2) == left { 1.0 } else { 0.0 }).collect();
+        burn::tensor::Tensor::<4>::from_data(
+            burn::tensor::TensorData::new(values, [1, 1, ph as usize, pw as usize]),
+            &device,
+        )
+    };
+    let region_grams =
+        |left| StyleGrams::of_region(&model, &recipe.loss, &painting, &left_half(left), None).unwrap();
+    let (starry, cafe) = (region_grams(true), region_grams(false));
+    let top_half = |top: bool| {
+        let values: Vec<f32> = (0..w * h).map(|i| if (i / w < h / 2) == top { 1.0 } else { 0.0 }).collect();
+        burn::tensor::Tensor::<4>::from_data(
+            burn::tensor::TensorData::new(values, [1, 1, h as usize, w as usize]),
+            &device,
+        )
+    };
+    let error = |top: bool, grams: &StyleGrams| {
+        region_error(&model, &recipe.loss, picture.clone(), &top_half(top), grams).unwrap()
+    };
+    let (top_own, top_other) = (error(true, &starry), error(true, &cafe));
+    let (bottom_own, bottom_other) = (error(false, &cafe), error(false, &starry));
+    eprintln!(
+        "top (the painting's left, Starry Night): {top_own:.4} against its right's {top_other:.4}; \
+         bottom (its right, Night Café): {bottom_own:.4} against its left's {bottom_other:.4}"
+    );
+    assert!(top_own * 3.0 < top_other, "the top: {top_own} vs {top_other}");
+    assert!(bottom_own * 3.0 < bottom_other, "the bottom: {bottom_own} vs {bottom_other}");
+}
+
+#[test]
+fn bad_region_maps_are_refused_naming_the_flag_or_file() {
+    let t = setup();
+    region_fixtures(&t);
+    image::RgbImage::from_pixel(100, 100, image::Rgb([0, 0, 255])).save(t.path("square.png")).unwrap();
+    let base = [
+        "run",
+        "-c",
+        "cat.png",
+        "-s",
+        "night_cafe.jpg",
+        "--preset",
+        "smoke",
+        "--device",
+        "cpu",
+        "-o",
+        "o.png",
+    ];
+    let regions = |photo: &'static str, painting: &'static str| {
+        vec!["--content-regions", photo, "--style-regions", painting]
+    };
+    let cases: [(Vec<&str>, &str); 8] = [
+        (vec!["--content-regions", "cat_regions.png"], "--style-regions"),
+        (
+            [regions("cat_regions.png", "painting_regions.jpg"), vec!["-s", "starry_night.jpg"]].concat(),
+            "--style-regions: 1 maps for 2 --style images",
+        ),
+        (
+            [regions("cat_regions.png", "painting_regions.jpg"), vec!["--style-mask", "top.png"]].concat(),
+            "--style-mask: give masks or region maps",
+        ),
+        (regions("square.png", "painting_regions.jpg"), "square.png: --content-regions is 100×100"),
+        (regions("cat_regions.png", "cat_regions.png"), "cat_regions.png: --style-regions is 451×300"),
+        (
+            regions("three_colours.png", "painting_regions.jpg"),
+            "painting_regions.jpg: --style-regions has no #00ff00",
+        ),
+        (regions("cat.png", "painting_regions.jpg"), "cat.png: --content-regions: "),
+        (regions("missing.png", "painting_regions.jpg"), "missing.png"),
+    ];
+    for (extra, needle) in cases {
+        t.nst(&[&base[..], &extra].concat()).assert_fails(2, needle);
+        assert!(!t.path("o.png").exists(), "{extra:?} wrote an output");
+    }
 }

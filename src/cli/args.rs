@@ -203,6 +203,14 @@ pub struct RunArgs {
     /// room the photo stays unpainted.
     #[arg(long, value_name = "IMAGE")]
     pub style_mask: Vec<PathBuf>,
+    /// A colour-coded map of the photo's regions (say the sky blue, the rest red), with
+    /// --style-regions: each region takes its style from the same colour of each painting's map.
+    #[arg(long, value_name = "IMAGE", requires = "style_regions")]
+    pub content_regions: Option<PathBuf>,
+    /// A map of a painting's regions in the colours of --content-regions; one per --style, in
+    /// order. Near-colours (JPEG, antialiasing) are snapped; at most 8 colours.
+    #[arg(long, value_name = "IMAGE", requires = "content_regions")]
+    pub style_regions: Vec<PathBuf>,
     /// Where to write the result (.png, .jpg or lossless .webp) [default: CONTENT_STYLE.png here].
     #[arg(long, short = 'o', value_name = "FILE")]
     pub output: Option<PathBuf>,

@@ -5,6 +5,7 @@ use std::path::{Path, PathBuf};
 use anyhow::Result;
 use nst::layers::{VGG19, aliases};
 use nst::recipe::Recipe;
+use nst::regions::RegionPaths;
 use nst::report::Progress;
 use nst::transfer::RunOptions;
 use nst::usage;
@@ -135,17 +136,34 @@ fn resolve(args: &RunArgs) -> Result<RunOptions> {
         ));
     }
     let styles = blend(&args.paintings.style, &args.paintings.style_blend)?;
+    let regions = region_paths(args, styles.len())?;
     let output = args.output.clone().unwrap_or_else(|| default_output(&args.content, &args.paintings.style));
     Ok(RunOptions {
         content: args.content.clone(),
         styles,
         masks: args.style_mask.clone(),
+        regions,
         output,
         recipe,
         weights: args.paint.weights.clone(),
         save_partial: !args.no_partial,
         encoding: args.paint.encoding(),
     })
+}
+
+/// `--content-regions` with one `--style-regions` per style, or neither.
+fn region_paths(args: &RunArgs, styles: usize) -> Result<Option<RegionPaths>> {
+    let Some(photo) = &args.content_regions else { return Ok(None) };
+    if !args.style_mask.is_empty() {
+        return Err(usage!("--style-mask: give masks or region maps (--content-regions), not both"));
+    }
+    if args.style_regions.len() != styles {
+        return Err(usage!(
+            "--style-regions: {} maps for {styles} --style images; give one per style, in the same order",
+            args.style_regions.len()
+        ));
+    }
+    Ok(Some(RegionPaths { photo: photo.clone(), paintings: args.style_regions.clone() }))
 }
 
 /// `hood.jpg` + `wave.jpg` → `hood_wave.png` in the current directory (`stdin_wave.png` for
