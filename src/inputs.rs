@@ -158,24 +158,40 @@ pub fn read_masks(styles: &[(PathBuf, f64)], masks: &[PathBuf]) -> Result<StyleM
 
 impl Content {
     /// The masks of `masks` at this photo's size; a mask of another shape is refused.
-    pub fn with_masks(mut self, masks: &StyleMasks) -> Result<Content> {
-        let (w, h) = (self.image.width, self.image.height);
-        self.guides = masks
-            .masks
+    pub fn with_masks(self, masks: &StyleMasks) -> Result<Content> {
+        self.with_loaded_masks(&masks.masks)
+    }
+
+    /// The masks at `paths`, one per painting in order, for one photo of a batch: a black one
+    /// leaves its painting out of this photo (it is not left out of the batch).
+    pub fn with_mask_files(self, paths: &[PathBuf]) -> Result<Content> {
+        let masks = paths
             .iter()
-            .enumerate()
-            .map(|(style, (path, image))| {
-                let (mw, mh) = (image.width(), image.height());
-                if !image_io::same_shape((mw, mh), (w as u32, h as u32)) {
-                    return Err(usage!(
-                        "{}: --style-mask is {mw}×{mh}, the photo {w}×{h} as painted: a mask needs the photo's shape",
-                        path.display()
-                    ));
-                }
-                let photo = Mask::from_image(image, w as u32, h as u32);
-                Ok(Guide { style, photo, painting: None, weight: 1.0 })
-            })
-            .collect::<Result<_>>()?;
+            .map(|path| Ok((path.clone(), image_io::load(path, "style mask")?)))
+            .collect::<Result<Vec<_>>>()?;
+        self.with_loaded_masks(&masks)
+    }
+
+    fn with_loaded_masks(mut self, masks: &[(PathBuf, image::DynamicImage)]) -> Result<Content> {
+        let (w, h) = (self.image.width, self.image.height);
+        let mut guides = Vec::with_capacity(masks.len());
+        for (style, (path, image)) in masks.iter().enumerate() {
+            let (mw, mh) = (image.width(), image.height());
+            if !image_io::same_shape((mw, mh), (w as u32, h as u32)) {
+                return Err(usage!(
+                    "{}: --style-mask is {mw}×{mh}, the photo {w}×{h} as painted: a mask needs the photo's shape",
+                    path.display()
+                ));
+            }
+            let photo = Mask::from_image(image, w as u32, h as u32);
+            if photo.data.iter().any(|&m| m > 0.0) {
+                guides.push(Guide { style, photo, painting: None, weight: 1.0 });
+            }
+        }
+        if guides.is_empty() && !masks.is_empty() {
+            return Err(usage!("--style-mask: every mask is black everywhere; no painting applies"));
+        }
+        self.guides = guides;
         Ok(self)
     }
 

@@ -78,6 +78,18 @@ pub fn read_list(file: &Path) -> Result<Vec<PathBuf>> {
     Ok(lines.map(PathBuf::from).collect())
 }
 
+/// The file for `photo` that `given` names: `given` itself, or if it is a folder, the image in it
+/// named as the photo (any image extension); `flag` names it in the message if there is none.
+pub fn per_photo(given: &Path, photo: &Path, flag: &str) -> Result<PathBuf> {
+    if !given.is_dir() {
+        return Ok(given.to_path_buf());
+    }
+    let name = stem(photo);
+    let found = IMAGE_EXTENSIONS.iter().map(|ext| given.join(format!("{name}.{ext}"))).find(|p| p.is_file());
+    found
+        .ok_or_else(|| usage!("{}: {flag}: no image named {name}.* for {}", given.display(), photo.display()))
+}
+
 /// A file's name without directory or extension, for output names.
 pub fn stem(path: &Path) -> String {
     path.file_stem().map_or_else(|| "image".into(), |s| s.to_string_lossy().into_owned())

@@ -10,6 +10,7 @@ use image::{Rgb, RgbImage};
 use crate::draw;
 use crate::image_io;
 use crate::report::IterationReport;
+use crate::transfer::RunOptions;
 
 const LABEL_BAR: u32 = 26;
 const PLOT_HEIGHT: u32 = 220;
@@ -17,10 +18,32 @@ const WHITE: Rgb<u8> = Rgb([255, 255, 255]);
 const INK: Rgb<u8> = Rgb([30, 30, 30]);
 const GRID: Rgb<u8> = Rgb([215, 215, 215]);
 
-/// The sheet for a finished run: its pictures side by side at one height, then the loss curve.
+/// The inputs of a run as the sheet shows them, labelled: the photo (and its region map), then
+/// each painting (and its mask or region map).
+pub fn inputs(options: &RunOptions) -> Vec<(String, PathBuf)> {
+    let mut inputs = vec![("content".to_string(), options.content.clone())];
+    if let Some(regions) = &options.regions {
+        inputs.push(("regions".into(), regions.photo.clone()));
+    }
+    let several = options.styles.len() > 1;
+    for (i, (style, _)) in options.styles.iter().enumerate() {
+        let number = if several { format!(" {}", i + 1) } else { String::new() };
+        inputs.push((format!("style{number}"), style.clone()));
+        let placing = match &options.regions {
+            Some(regions) => regions.paintings.get(i).map(|map| ("regions", map)),
+            None => options.masks.get(i).map(|mask| ("mask", mask)),
+        };
+        if let Some((what, path)) = placing {
+            inputs.push((format!("{what}{number}"), path.clone()));
+        }
+    }
+    inputs
+}
+
+/// The sheet for a finished run: its `inputs` ([`inputs`]) and result side by side at one
+/// height, then the loss curve.
 pub fn contact_sheet(
-    content: &Path,
-    styles: &[PathBuf],
+    inputs: &[(String, PathBuf)],
     result: &Path,
     reports: &[IterationReport],
 ) -> Result<RgbImage> {
@@ -30,11 +53,9 @@ pub fn contact_sheet(
         let width = ((image.width() as f64 * height as f64 / image.height() as f64).round() as u32).max(1);
         image::imageops::resize(&image, width, height, FilterType::Lanczos3)
     };
-    let mut panels =
-        vec![("content".to_string(), scaled(image_io::load(content, "content image")?.to_rgb8()))];
-    for (i, style) in styles.iter().enumerate() {
-        let label = if styles.len() > 1 { format!("style {}", i + 1) } else { "style".into() };
-        panels.push((label, scaled(image_io::load(style, "style image")?.to_rgb8())));
+    let mut panels = Vec::with_capacity(inputs.len() + 1);
+    for (label, path) in inputs {
+        panels.push((label.clone(), scaled(image_io::load(path, label)?.to_rgb8())));
     }
     panels.push(("result".into(), scaled(result_image)));
 

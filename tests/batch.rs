@@ -229,3 +229,93 @@ fn example_shard_scripts_cover_the_folder() {
         assert_eq!(jobs, 5, "{out}: every photo is in exactly one shard's manifest");
     }
 }
+
+/// A `side`² mask, white above half its height if `top`, else below.
+fn write_half_mask(path: &Path, side: u32, top: bool) {
+    image::GrayImage::from_fn(side, side, |_, y| image::Luma([if (y < side / 2) == top { 255 } else { 0 }]))
+        .save(path)
+        .unwrap();
+}
+
+#[test]
+fn masks_per_photo_by_name_paint_what_nst_run_paints_and_a_missing_one_stops_the_batch() {
+    let t = TestDir::new();
+    photo_folder(&t, 2, &[]);
+    t.example("starry_night.jpg");
+    for (folder, top) in [("sky", true), ("ground", false)] {
+        std::fs::create_dir(t.path(folder)).unwrap();
+        for i in 0..2 {
+            // p1's masks are the other way round, so the two photos are placed differently.
+            write_half_mask(&t.path(&format!("{folder}/p{i}.png")), 40, top == (i == 0));
+        }
+    }
+    let masked = ["-s", "starry_night.jpg", "--style-mask", "sky", "--style-mask", "ground"];
+    let run = batch(&t, &masked);
+    run.assert_ok();
+    assert_eq!(
+        files_in(&t.path("out")),
+        BTreeSet::from(["p0_night_cafe+starry_night.png".into(), "p1_night_cafe+starry_night.png".into()])
+    );
+    let single = t.nst(&[
+        "run",
+        "-c",
+        "photos/p1.png",
+        "-s",
+        "night_cafe.jpg",
+        "-s",
+        "starry_night.jpg",
+        "--style-mask",
+        "sky/p1.png",
+        "--style-mask",
+        "ground/p1.png",
+        "--preset",
+        "smoke",
+        "--size",
+        "32",
+        "-n",
+        "2",
+        "-o",
+        "single.png",
+    ]);
+    single.assert_ok();
+    let pixels = |name: &str| image::open(t.path(name)).unwrap().to_rgb8().into_raw();
+    assert_eq!(pixels("out/p1_night_cafe+starry_night.png"), pixels("single.png"), "batch and run differ");
+    assert_ne!(pixels("out/p0_night_cafe+starry_night.png"), pixels("out/p1_night_cafe+starry_night.png"));
+    // One mask missing: refused before anything is painted.
+    std::fs::remove_dir_all(t.path("out")).unwrap();
+    std::fs::remove_file(t.path("ground/p1.png")).unwrap();
+    batch(&t, &masked).assert_fails(2, "--style-mask: no image named p1.* for photos/p1.png");
+    assert!(files_in(&t.path("out")).is_empty(), "{:?}", files_in(&t.path("out")));
+}
+
+#[test]
+fn one_region_map_serves_every_photo() {
+    let t = TestDir::new();
+    photo_folder(&t, 2, &[]);
+    let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/regions");
+    std::fs::copy(fixtures.join("painting_regions.jpg"), t.path("painting_regions.jpg")).unwrap();
+    image::RgbImage::from_fn(40, 40, |_, y| image::Rgb(if y < 20 { [0, 0, 255] } else { [255, 0, 0] }))
+        .save(t.path("photo_regions.png"))
+        .unwrap();
+    let run =
+        batch(&t, &["--content-regions", "photo_regions.png", "--style-regions", "painting_regions.jpg"]);
+    run.assert_ok();
+    assert!(run.stderr().contains("near-colours snapped"), "{}", run.stderr());
+    assert_eq!(
+        files_in(&t.path("out")),
+        BTreeSet::from(["p0_night_cafe.png".into(), "p1_night_cafe.png".into()])
+    );
+    let refused = batch(
+        &t,
+        &[
+            "--force",
+            "--content-regions",
+            "photo_regions.png",
+            "--style-regions",
+            "painting_regions.jpg",
+            "--style-mask",
+            "photo_regions.png",
+        ],
+    );
+    refused.assert_fails(2, "--style-mask: give masks or region maps");
+}

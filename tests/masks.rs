@@ -152,7 +152,15 @@ fn masked_tiles_paint_what_the_whole_image_paints() {
         "--progress",
         "none",
     ];
-    t.nst(&[&masked[..], &["-o", "whole.png"]].concat()).assert_ok();
+    t.nst(&[&masked[..], &["-o", "whole.png", "--sheet", "sheet.png"]].concat()).assert_ok();
+    // The sheet shows each mask after its painting: six panels at the result's height (at
+    // least 128), 8 px apart.
+    let size = |name: &str| image::image_dimensions(t.path(name)).unwrap();
+    let height = size("whole.png").1.clamp(128, 512) as f64;
+    let panels = ["cat.png", "night_cafe.jpg", "top.png", "starry_night.jpg", "bottom.png", "whole.png"];
+    let width: u32 =
+        panels.iter().map(|&p| (size(p).0 as f64 * height / size(p).1 as f64).round() as u32).sum();
+    assert_eq!(size("sheet.png").0, width + 8 * 7, "the sheet lacks a mask panel");
     let tiled = t.nst(&[&masked[..], &["-o", "tiled.png", "--tile-size", "16"]].concat());
     tiled.assert_ok();
     assert!(tiled.stderr().contains("tiles of up to 16 px a side"), "{}", tiled.stderr());

@@ -253,6 +253,18 @@ pub struct BatchArgs {
     /// Blend all --style images into one look with these weights, e.g. 0.7,0.3.
     #[arg(long, value_name = "W,W,…", value_delimiter = ',')]
     pub style_blend: Vec<f64>,
+    /// Where each --style applies, as in `nst run`: one mask for every photo, or a folder with
+    /// one per photo named as the photo (any image extension). With masks the paintings make
+    /// one output per photo, blended by the masks.
+    #[arg(long, value_name = "IMAGE|DIR")]
+    pub style_mask: Vec<PathBuf>,
+    /// Region maps, as in `nst run`: one map for every photo, or a folder with one per photo
+    /// named as the photo. The paintings then make one output per photo.
+    #[arg(long, value_name = "IMAGE|DIR", requires = "style_regions")]
+    pub content_regions: Option<PathBuf>,
+    /// Each painting's region map, one per --style in order.
+    #[arg(long, value_name = "IMAGE", requires = "content_regions")]
+    pub style_regions: Vec<PathBuf>,
     /// Folder for the results, named CONTENT_STYLE.png (created if missing).
     #[arg(long, value_name = "DIR")]
     pub out_dir: PathBuf,

@@ -13,9 +13,10 @@ use anyhow::{Context, Result, anyhow};
 use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget};
 use nst::encode::Encoding;
 use nst::error::Interrupted;
-use nst::inputs::{Styles, prepare_content, prepare_styles};
+use nst::inputs::{Content, Styles, prepare_content, prepare_styles};
 use nst::jobs::{self, Job, Shard};
 use nst::painter::{Painter, Target};
+use nst::regions::RegionPaths;
 use nst::report::Progress;
 use nst::{Recipe, usage};
 
@@ -24,10 +25,46 @@ use super::events;
 use super::paint::{blend, interrupt_flag, recipe_from};
 use super::progress::{self, Bar};
 
-/// One look of the batch: a style, or all styles blended.
+/// One look of the batch: a style, or all styles blended, or placed by masks or region maps.
 struct Look {
     name: String,
     styles: Vec<(PathBuf, f64)>,
+    placing: Placing,
+}
+
+/// Where a look's paintings go in each photo.
+enum Placing {
+    Everywhere,
+    /// `--style-mask`: per painting, a mask or a folder of masks named as the photos.
+    Masks(Vec<PathBuf>),
+    /// `--content-regions` (a map, or a folder of maps named as the photos) and a map per
+    /// painting.
+    Regions {
+        photo: PathBuf,
+        paintings: Vec<PathBuf>,
+    },
+}
+
+impl Placing {
+    /// The files that place the paintings in `photo`, checked to exist.
+    fn for_photo(&self, photo: &Path) -> Result<Option<Placed>> {
+        Ok(match self {
+            Placing::Everywhere => None,
+            Placing::Masks(given) => Some(Placed::Masks(
+                given.iter().map(|g| jobs::per_photo(g, photo, "--style-mask")).collect::<Result<_>>()?,
+            )),
+            Placing::Regions { photo: given, paintings } => Some(Placed::Regions(RegionPaths {
+                photo: jobs::per_photo(given, photo, "--content-regions")?,
+                paintings: paintings.clone(),
+            })),
+        })
+    }
+}
+
+/// One photo's masks or region maps.
+enum Placed {
+    Masks(Vec<PathBuf>),
+    Regions(RegionPaths),
 }
 
 #[derive(Default)]
@@ -41,6 +78,10 @@ pub fn batch(args: BatchArgs) -> Result<()> {
     let recipe = recipe_from(&args.paint)?;
     let looks = looks(&args)?;
     let jobs = list_jobs(&args, &looks)?;
+    // Every photo's masks or maps are found before anything is painted.
+    for job in &jobs {
+        looks[job.look].placing.for_photo(&job.content)?;
+    }
     // Styles are checked before anything is painted: a bad one spoils every job.
     let styles = looks.iter().map(|l| prepare_styles(&recipe, &l.styles)).collect::<Result<Vec<_>>>()?;
     // Only this shard's: another machine may be writing the rest.
@@ -121,11 +162,21 @@ impl Counts {
     }
 }
 
-/// `--style a --style b` makes two looks; with `--style-blend` they make one, named `a+b`.
+/// `--style a --style b` makes two looks; with `--style-blend`, masks or region maps they make
+/// one, named `a+b`.
 fn looks(args: &BatchArgs) -> Result<Vec<Look>> {
+    let joined = || args.style.iter().map(|s| jobs::stem(s)).collect::<Vec<_>>().join("+");
+    let placing = placing(args)?;
+    if !matches!(placing, Placing::Everywhere) {
+        let styles = match placing {
+            Placing::Masks(_) => blend(&args.style, &[])?,
+            _ => blend(&args.style, &args.style_blend)?,
+        };
+        return Ok(vec![Look { name: joined(), styles, placing }]);
+    }
     if !args.style_blend.is_empty() {
-        let name = args.style.iter().map(|s| jobs::stem(s)).collect::<Vec<_>>().join("+");
-        return Ok(vec![Look { name, styles: blend(&args.style, &args.style_blend)? }]);
+        let styles = blend(&args.style, &args.style_blend)?;
+        return Ok(vec![Look { name: joined(), styles, placing }]);
     }
     let mut seen = HashSet::new();
     let mut looks = Vec::new();
@@ -134,9 +185,35 @@ fn looks(args: &BatchArgs) -> Result<Vec<Look>> {
         if !seen.insert(name.clone()) {
             return Err(usage!("--style {}: another style is also named '{name}'", style.display()));
         }
-        looks.push(Look { name, styles: vec![(style.clone(), 1.0)] });
+        looks.push(Look { name, styles: vec![(style.clone(), 1.0)], placing: Placing::Everywhere });
     }
     Ok(looks)
+}
+
+/// The masks or region maps asked for, one per style.
+fn placing(args: &BatchArgs) -> Result<Placing> {
+    let styles = args.style.len();
+    match (&args.content_regions, args.style_mask.is_empty()) {
+        (None, true) => Ok(Placing::Everywhere),
+        (Some(_), false) => {
+            Err(usage!("--style-mask: give masks or region maps (--content-regions), not both"))
+        }
+        (None, false) if !args.style_blend.is_empty() => {
+            Err(usage!("--style-blend: the masks blend the paintings (--style-mask); give one or the other"))
+        }
+        (None, false) if args.style_mask.len() != styles => Err(usage!(
+            "--style-mask: {} masks for {styles} --style images; give one per style, in the same order",
+            args.style_mask.len()
+        )),
+        (None, false) => Ok(Placing::Masks(args.style_mask.clone())),
+        (Some(_), true) if args.style_regions.len() != styles => Err(usage!(
+            "--style-regions: {} maps for {styles} --style images; give one per style, in the same order",
+            args.style_regions.len()
+        )),
+        (Some(photo), true) => {
+            Ok(Placing::Regions { photo: photo.clone(), paintings: args.style_regions.clone() })
+        }
+    }
 }
 
 struct Painting<'a> {
@@ -210,12 +287,12 @@ impl Painting<'_> {
             let text = nst::transfer::provenance(self.recipe, &job.content, &self.looks[job.look].styles);
             let encoding = Encoding { text, ..self.encoding.clone() };
             let target = Target { path: &job.output, save_partial: false, encoding: &encoding };
-            let result = prepare_content(self.recipe, &job.content, &job.output, painter.styles()).and_then(
-                |content| {
+            let result = prepare_content(self.recipe, &job.content, &job.output, painter.styles())
+                .and_then(|content| self.placed(content, job, painter, bar))
+                .and_then(|content| {
                     let run_plan = painter.plan(&content)?;
                     painter.paint(content, &run_plan, &target, bar)
-                },
-            );
+                });
             let seconds = Some(started.elapsed().as_secs_f64());
             match result {
                 Ok(summary) => {
@@ -236,6 +313,21 @@ impl Painting<'_> {
             overall.inc(1);
         }
         Ok(())
+    }
+}
+
+impl Painting<'_> {
+    /// `content` with its look's paintings placed by its masks or region maps.
+    fn placed(&self, content: Content, job: &Job, painter: &Painter, bar: &mut Bar) -> Result<Content> {
+        match self.looks[job.look].placing.for_photo(&job.content)? {
+            None => Ok(content),
+            Some(Placed::Masks(masks)) => content.with_mask_files(&masks),
+            Some(Placed::Regions(paths)) => {
+                let (content, notices) = content.with_regions(&paths, painter.styles())?;
+                notices.iter().for_each(|notice| bar.notice(notice));
+                Ok(content)
+            }
+        }
     }
 }
 

@@ -52,9 +52,8 @@ pub fn run(args: RunArgs) -> Result<()> {
     // is written too.
     let result = result.and_then(|summary| {
         if let Some(path) = &args.sheet {
-            let styles: Vec<PathBuf> = options.styles.iter().map(|(p, _)| p.clone()).collect();
-            let sheet =
-                nst::sheet::contact_sheet(&options.content, &styles, &options.output, &progress.iterations)?;
+            let inputs = nst::sheet::inputs(&options);
+            let sheet = nst::sheet::contact_sheet(&inputs, &options.output, &progress.iterations)?;
             nst::encode::save_rgb_atomic(&sheet, path)?;
         }
         Ok(summary)

@@ -10,8 +10,8 @@
 use std::ops::Range;
 
 use anyhow::Result;
-use burn::tensor::Tensor;
 use burn::tensor::module::adaptive_avg_pool2d;
+use burn::tensor::{Int, Tensor, TensorData};
 
 use super::StyleGrams;
 use super::palette::{ColourMoments, moments_loss};
@@ -44,17 +44,40 @@ pub struct LayerMask {
     width: usize,
     /// Σm² over the whole map.
     mass: f64,
+    /// Where the mask is not 0, when that is at most [`SUPPORT_SHARE`] of the map: the
+    /// positions' indices and their mask values `[1, n]`. Masks that split the picture then
+    /// cost one Gram matrix between them, not one each.
+    support: Option<(Tensor<1, Int>, Tensor<2>)>,
 }
+
+/// A mask covering more of its map than this is applied to all of it.
+const SUPPORT_SHARE: f64 = 0.9;
+/// Mask values below this count as 0: they weigh a position's features by less than 1/4096 in
+/// the Gram matrix, and a resized mask's faint fringe (its filter's tails) would otherwise
+/// spread the region over most of the map, and its cost with it.
+const NEGLIGIBLE: f32 = 1.0 / 64.0;
 
 impl LayerMask {
     /// `mask` `[1, 1, H, W]` at the map of VGG19 layer `index` over an `H`×`W` image.
     pub fn new(mask: &Tensor<4>, index: usize) -> Result<Self> {
         let [_, _, h, w] = mask.dims();
         let s = crate::model::tiles::stride(index);
-        let tensor = mask_at(mask, h / s, w / s);
-        let values = crate::readback::values(tensor.clone(), "a mask")?;
+        let (device, (mh, mw)) = (mask.device(), (h / s, w / s));
+        let pooled = crate::readback::values(mask_at(mask, mh, mw), "a mask")?;
+        let values: Vec<f32> = pooled.into_iter().map(|m| if m < NEGLIGIBLE { 0.0 } else { m }).collect();
+        let tensor = Tensor::<4>::from_data(TensorData::new(values.clone(), [1, 1, mh, mw]), &device);
         let mass = values.iter().map(|&m| (m as f64) * (m as f64)).sum();
-        Ok(LayerMask { tensor, values, width: w / s, mass })
+        let inside: Vec<usize> = (0..values.len()).filter(|&p| values[p] > 0.0).collect();
+        let support = (inside.len() as f64 <= SUPPORT_SHARE * values.len() as f64).then(|| {
+            let weights: Vec<f32> = inside.iter().map(|&p| values[p]).collect();
+            let n = inside.len();
+            let indices: Vec<i64> = inside.into_iter().map(|p| p as i64).collect();
+            (
+                Tensor::<1, Int>::from_data(TensorData::new(indices, [n]), &device),
+                Tensor::<2>::from_data(TensorData::new(weights, [1, n]), &device),
+            )
+        });
+        Ok(LayerMask { tensor, values, width: mw, mass, support })
     }
 
     /// The map's `rows`×`cols` (a tile's [`crate::model::tiles::Tile::core_in_map`]) and its
@@ -72,7 +95,12 @@ impl LayerMask {
 /// (F⊙m)(F⊙m)ᵀ / Σm² for features `[1, C, h, w]` and a mask at their layer: `[C, C]`.
 pub fn guided_gram(features: Tensor<4>, mask: &LayerMask) -> Tensor<2> {
     let [_, c, h, w] = features.dims();
-    let weighted = features.mul(mask.tensor.clone()).reshape([c, h * w]);
+    let weighted = match &mask.support {
+        Some((positions, values)) => {
+            features.reshape([c, h * w]).select(1, positions.clone()).mul(values.clone())
+        }
+        None => features.mul(mask.tensor.clone()).reshape([c, h * w]),
+    };
     weighted.clone().matmul(weighted.transpose()).div_scalar(mask.mass.max(f64::MIN_POSITIVE) as f32)
 }
 
