@@ -9,7 +9,7 @@ use crate::image_io::{self, Mask, Planar};
 use crate::memory;
 use crate::model::tiles;
 use crate::recipe::{Recipe, Start};
-use crate::regions::{self, Maps, RegionMap, RegionPaths};
+use crate::regions::{self, Guide, Maps, RegionMap, RegionPaths};
 use crate::usage;
 
 /// The style images, decoded and scaled, each with its blend weight (the weights sum to 1).
@@ -29,27 +29,6 @@ pub struct Content {
     /// Where each painting applies (`--style-mask`, region maps); empty: every painting
     /// everywhere, blended.
     pub(crate) guides: Vec<Guide>,
-}
-
-/// One painting held to one region of the photo: by its mask (`--style-mask`), or by a colour
-/// of the region maps, which also marks the part of the painting it takes its statistics from.
-#[derive(Clone)]
-pub struct Guide {
-    /// Which style image, by its place in [`Styles`].
-    pub style: usize,
-    /// Where in the photo, 0–1 at the photo's size as painted.
-    pub photo: Mask,
-    /// Where in the painting, at the painting's size as prepared; None: all of it.
-    pub painting: Option<Mask>,
-    /// Its blend weight within the region (1 for a mask: the masks are the blend).
-    pub weight: f64,
-}
-
-impl Guide {
-    /// How much of the picture's style it accounts for: its weight times what it covers.
-    pub fn share(&self) -> f64 {
-        self.weight * self.photo.share()
-    }
 }
 
 impl Content {

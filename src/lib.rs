@@ -10,9 +10,9 @@
 //! which a test (`layering.rs`) reads and holds the code to:
 //!
 //! layers:
-//! fuzzing → transfer → video → painter → plan → sheet → features → inputs → encode → loss → optim → model →
-//! recipe → report → measures → colour → device → flow → image_io → readback → draw → jobs →
-//! memory → layers → error
+//! fuzzing → transfer → video → painter → plan → sheet → features → inputs → regions → encode →
+//! loss → optim → model → recipe → report → measures → colour → device → flow → image_io →
+//! readback → draw → jobs → memory → layers → error
 //!
 //! `optim` minimises a function of a tensor and knows nothing of images; `loss` takes a
 //! [`recipe::LossSpec`], the painter a schedule and a start; `report` is what a run tells its

@@ -12,7 +12,6 @@ use std::path::{Path, PathBuf};
 use anyhow::Result;
 
 use crate::image_io::{self, Mask};
-use crate::inputs::Guide;
 use crate::usage;
 
 /// More regions than this is more likely a photo given as a map than a map.
@@ -25,6 +24,27 @@ const MIN_SHARE: f64 = 0.005;
 /// drawn map is flat colour but for its edges, a photo is not.
 const MAX_STRAY_SHARE: f64 = 0.1;
 const FLAT: f64 = 24.0;
+
+/// One painting held to one region of the photo: by its mask (`--style-mask`), or by a colour
+/// of the region maps, which also marks the part of the painting it takes its statistics from.
+#[derive(Clone)]
+pub struct Guide {
+    /// Which style image, by its place in [`Styles`].
+    pub style: usize,
+    /// Where in the photo, 0–1 at the photo's size as painted.
+    pub photo: Mask,
+    /// Where in the painting, at the painting's size as prepared; None: all of it.
+    pub painting: Option<Mask>,
+    /// Its blend weight within the region (1 for a mask: the masks are the blend).
+    pub weight: f64,
+}
+
+impl Guide {
+    /// How much of the picture's style it accounts for: its weight times what it covers.
+    pub fn share(&self) -> f64 {
+        self.weight * self.photo.share()
+    }
+}
 
 /// The files of `--content-regions` and `--style-regions` (one per style, in order).
 #[derive(Debug, Clone)]

@@ -10,7 +10,6 @@ use image::{Rgb, RgbImage};
 use crate::draw;
 use crate::image_io;
 use crate::report::IterationReport;
-use crate::transfer::RunOptions;
 
 const LABEL_BAR: u32 = 26;
 const PLOT_HEIGHT: u32 = 220;
@@ -18,29 +17,7 @@ const WHITE: Rgb<u8> = Rgb([255, 255, 255]);
 const INK: Rgb<u8> = Rgb([30, 30, 30]);
 const GRID: Rgb<u8> = Rgb([215, 215, 215]);
 
-/// The inputs of a run as the sheet shows them, labelled: the photo (and its region map), then
-/// each painting (and its mask or region map).
-pub fn inputs(options: &RunOptions) -> Vec<(String, PathBuf)> {
-    let mut inputs = vec![("content".to_string(), options.content.clone())];
-    if let Some(regions) = &options.regions {
-        inputs.push(("regions".into(), regions.photo.clone()));
-    }
-    let several = options.styles.len() > 1;
-    for (i, (style, _)) in options.styles.iter().enumerate() {
-        let number = if several { format!(" {}", i + 1) } else { String::new() };
-        inputs.push((format!("style{number}"), style.clone()));
-        let placing = match &options.regions {
-            Some(regions) => regions.paintings.get(i).map(|map| ("regions", map)),
-            None => options.masks.get(i).map(|mask| ("mask", mask)),
-        };
-        if let Some((what, path)) = placing {
-            inputs.push((format!("{what}{number}"), path.clone()));
-        }
-    }
-    inputs
-}
-
-/// The sheet for a finished run: its `inputs` ([`inputs`]) and result side by side at one
+/// The sheet for a finished run: its `inputs` ([`crate::transfer::RunOptions::shown`]) and result side by side at one
 /// height, then the loss curve.
 pub fn contact_sheet(
     inputs: &[(String, PathBuf)],

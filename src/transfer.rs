@@ -36,6 +36,30 @@ pub struct RunOptions {
     pub encoding: Encoding,
 }
 
+impl RunOptions {
+    /// The inputs of a run as the sheet shows them, labelled: the photo (and its region map), then
+    /// each painting (and its mask or region map).
+    pub fn shown(&self) -> Vec<(String, PathBuf)> {
+        let mut inputs = vec![("content".to_string(), self.content.clone())];
+        if let Some(regions) = &self.regions {
+            inputs.push(("regions".into(), regions.photo.clone()));
+        }
+        let several = self.styles.len() > 1;
+        for (i, (style, _)) in self.styles.iter().enumerate() {
+            let number = if several { format!(" {}", i + 1) } else { String::new() };
+            inputs.push((format!("style{number}"), style.clone()));
+            let placing = match &self.regions {
+                Some(regions) => regions.paintings.get(i).map(|map| ("regions", map)),
+                None => self.masks.get(i).map(|mask| ("mask", mask)),
+            };
+            if let Some((what, path)) = placing {
+                inputs.push((format!("{what}{number}"), path.clone()));
+            }
+        }
+        inputs
+    }
+}
+
 /// Run style transfer as `options` says, on `device`.
 pub fn run(options: &RunOptions, device: &ComputeDevice, progress: &mut dyn Progress) -> Result<RunSummary> {
     let prepared = prepare(options)?;

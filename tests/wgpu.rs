@@ -73,6 +73,7 @@ fn short_run_completes_on_wgpu() {
         content: examples.join("cat.png"),
         styles: vec![(examples.join("night_cafe.jpg"), 1.0)],
         masks: Vec::new(),
+        regions: None,
         output: dir.path().join("out.png"),
         recipe,
         weights: None,

@@ -141,6 +141,10 @@ pub struct ScoreArgs {
     /// style error against the painting, from the guided Gram matrices.
     #[arg(long, value_name = "MASK", conflicts_with = "frames")]
     pub mask: Option<PathBuf>,
+    /// With --mask: score the region against only the part of the painting this mask marks
+    /// (white; a region map's colour in the painting's map), not all of it.
+    #[arg(long, value_name = "MASK", requires = "mask")]
+    pub painting_mask: Option<PathBuf>,
     /// Score a stylised clip's flicker instead: the folder of its input frames (as for `nst
     /// video`). Prints the warping error of each consecutive pair of --stylised frames
     /// (Lai et al. 2018; flow and occlusions from the input frames) and their mean.

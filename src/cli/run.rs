@@ -52,7 +52,7 @@ pub fn run(args: RunArgs) -> Result<()> {
     // is written too.
     let result = result.and_then(|summary| {
         if let Some(path) = &args.sheet {
-            let inputs = nst::sheet::inputs(&options);
+            let inputs = options.shown();
             let sheet = nst::sheet::contact_sheet(&inputs, &options.output, &progress.iterations)?;
             nst::encode::save_rgb_atomic(&sheet, path)?;
         }

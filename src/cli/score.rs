@@ -38,6 +38,23 @@ pub fn score(args: ScoreArgs) -> Result<()> {
     if let Some(path) = &args.mask {
         readouts.mask = Some((path.clone(), image_io::load(path, "mask")?));
     }
+    if let Some(path) = &args.painting_mask {
+        let mask = image_io::load(path, "painting mask")?;
+        if !image_io::same_shape(
+            (mask.width(), mask.height()),
+            (readouts.painting.width(), readouts.painting.height()),
+        ) {
+            return Err(usage!(
+                "{}: --painting-mask is {}×{}, the painting {}×{}: it needs the painting's shape",
+                path.display(),
+                mask.width(),
+                mask.height(),
+                readouts.painting.width(),
+                readouts.painting.height()
+            ));
+        }
+        readouts.painting_mask = Some(mask);
+    }
     for (path, image, photo) in &images {
         readouts.print(path, image, photo, args.json)?;
     }
@@ -52,6 +69,8 @@ struct Readouts<'a> {
     model: Vgg19,
     /// `--mask`: a region to score on its own.
     mask: Option<(PathBuf, DynamicImage)>,
+    /// `--painting-mask`: the part of the painting to score the region against.
+    painting_mask: Option<DynamicImage>,
 }
 
 impl<'a> Readouts<'a> {
@@ -60,7 +79,7 @@ impl<'a> Readouts<'a> {
         let device = nst::device::select(args.device, &mut |m| eprintln!("nst: {m}"))?;
         let weights = weights::load(args.weights.as_deref(), recipe.loss.deepest())?;
         let model = Vgg19::new(weights, recipe.pooling, &device.device);
-        Ok(Readouts { recipe, painting, device, model, mask: None })
+        Ok(Readouts { recipe, painting, device, model, mask: None, painting_mask: None })
     }
 
     /// One image's readout and measures against `photo`, as a line of text or JSON.
@@ -75,7 +94,7 @@ impl<'a> Readouts<'a> {
         let region = match &self.mask {
             Some((mask_path, mask)) => {
                 check_shape(mask_path, mask, image)?;
-                let painting = &self.painting;
+                let painting = (&self.painting, self.painting_mask.as_ref());
                 Some(nst::loss::readout::region_of_image(&self.model, loss, image, painting, mask, dev)?)
             }
             None => None,

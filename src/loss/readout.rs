@@ -92,19 +92,26 @@ pub fn of_image(
 }
 
 /// The style error of the region of `image` that `mask` marks against `painting` (scaled to the
-/// image's longer side): [`super::guided::region_error`], for `nst score --mask`.
+/// image's longer side), or against the part of it its own mask marks:
+/// [`super::guided::region_error`], for `nst score --mask`.
 pub fn region_of_image(
     model: &Vgg19,
     spec: &LossSpec,
     image: &image::DynamicImage,
-    painting: &image::DynamicImage,
+    (painting, painting_mask): (&image::DynamicImage, Option<&image::DynamicImage>),
     mask: &image::DynamicImage,
     device: &burn::tensor::Device,
 ) -> Result<f64> {
     let (w, h) = (image.width(), image.height());
     let (sw, sh) = image_io::fit(painting.width(), painting.height(), w.max(h));
     let painting = to_tensor(&image_io::to_planar(painting, sw, sh), device);
-    let grams = StyleGrams::new(model, spec, &[(painting, 1.0)], None);
+    let grams = match painting_mask {
+        Some(part) => {
+            let part = image_io::Mask::from_image(part, sw, sh).to_tensor(device);
+            StyleGrams::of_region(model, spec, &painting, &part, None)?
+        }
+        None => StyleGrams::new(model, spec, &[(painting, 1.0)], None),
+    };
     let mask = image_io::Mask::from_image(mask, w, h).to_tensor(device);
     let image = to_tensor(&image_io::to_planar(image, w, h), device);
     super::guided::region_error(model, spec, image, &mask, &grams)

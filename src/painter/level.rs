@@ -14,11 +14,11 @@ use super::{Carried, Painter, Target};
 use crate::encode;
 use crate::error::Interrupted;
 use crate::image_io::{Planar, to_tensor};
-use crate::inputs::Guide;
 use crate::loss::{GuidedStyle, LossTerms, Objective, StyleGrams};
 use crate::optim::{Adam, AdamConfig, Bounds, Lbfgs, LbfgsConfig, Minimiser, StepOutcome};
 use crate::plan::LevelPlan;
 use crate::recipe::Optimiser;
+use crate::regions::Guide;
 use crate::report::{IterationReport, LevelSummary, Progress, Stop};
 
 /// Where a run stands across its levels, for reports and checkpoints.

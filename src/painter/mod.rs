@@ -21,13 +21,14 @@ use crate::colour;
 use crate::device::ComputeDevice;
 use crate::encode::{self, Encoding};
 use crate::image_io::{self, Planar, to_tensor};
-use crate::inputs::{Content, Guide, Styles};
+use crate::inputs::{Content, Styles};
 use crate::loss::readout;
 use crate::loss::{GuidedStyle, StyleGrams};
 use crate::measures::Measures;
 use crate::model::{Vgg19, weights};
 use crate::plan::{self, MemoryNeeds, RunPlan};
 use crate::recipe::{LossSpec, Optimiser, Recipe, Schedule, Start};
+use crate::regions::Guide;
 use crate::report::Readout;
 use crate::report::{Progress, RunSummary};
 
