@@ -5,6 +5,7 @@
 
 mod util;
 
+use burn::tensor::{Tensor, TensorData};
 use nst::image_io::{self, Mask};
 use nst::loss::StyleGrams;
 use nst::loss::guided::region_error;
@@ -35,6 +36,59 @@ fn setup() -> TestDir {
     write_mask(&t, "top.png", 255, 0, 0.5);
     write_mask(&t, "bottom.png", 0, 255, 0.5);
     t
+}
+
+/// The readout's view of a result: the network, and the picture as a tensor.
+struct Scorer {
+    recipe: Recipe,
+    device: burn::tensor::Device,
+    model: Vgg19,
+    picture: Tensor<4>,
+    /// The picture's width and height.
+    size: (u32, u32),
+}
+
+impl Scorer {
+    fn of(t: &TestDir, name: &str) -> Self {
+        let recipe = Recipe::preset("default").unwrap();
+        let device = burn::tensor::Device::flex();
+        let model = Vgg19::new(weights::load(None, recipe.loss.deepest()).unwrap(), recipe.pooling, &device);
+        let image = image_io::load(&t.path(name), "result").unwrap();
+        let size = (image.width(), image.height());
+        let picture = image_io::to_tensor(&image_io::to_planar(&image, size.0, size.1), &device);
+        Scorer { recipe, device, model, picture, size }
+    }
+
+    /// A painting at the picture's longer side, as the run saw it.
+    fn painting(&self, t: &TestDir, name: &str) -> Tensor<4> {
+        let painting = image_io::load(&t.path(name), "painting").unwrap();
+        let (pw, ph) = image_io::fit(painting.width(), painting.height(), self.size.0.max(self.size.1));
+        image_io::to_tensor(&image_io::to_planar(&painting, pw, ph), &self.device)
+    }
+
+    /// `[1, 1, h, w]`: 1 where `inside(x, y)`.
+    fn mask(&self, (w, h): (usize, usize), inside: impl Fn(usize, usize) -> bool) -> Tensor<4> {
+        let values: Vec<f32> = (0..w * h).map(|i| if inside(i % w, i / w) { 1.0 } else { 0.0 }).collect();
+        Tensor::from_data(TensorData::new(values, [1, 1, h, w]), &self.device)
+    }
+
+    /// The style error of the picture's `region` against `grams`.
+    fn error(&self, region: &Tensor<4>, grams: &StyleGrams) -> f64 {
+        region_error(&self.model, &self.recipe.loss, self.picture.clone(), region, grams).unwrap()
+    }
+}
+
+/// `cat.png` in the night café's style, smoke preset, on the CPU, to `o.png`: the runs that are
+/// refused.
+const SMOKE_RUN: [&str; 11] =
+    ["run", "-c", "cat.png", "-s", "night_cafe.jpg", "--preset", "smoke", "--device", "cpu", "-o", "o.png"];
+
+/// Each `(extra flags, message)` exits 2 with the message and writes no output.
+fn assert_refused(t: &TestDir, cases: &[(Vec<&str>, &str)]) {
+    for (extra, needle) in cases {
+        t.nst(&[&SMOKE_RUN[..], extra].concat()).assert_fails(2, needle);
+        assert!(!t.path("o.png").exists(), "{extra:?} wrote an output");
+    }
 }
 
 #[test]
@@ -91,26 +145,17 @@ fn each_region_is_nearer_its_own_painting() {
     ]);
     run.assert_ok();
     // The readout's view: each painting's Grams at the picture's size, each region's guided Gram.
-    let recipe = Recipe::preset("default").unwrap();
-    let device = burn::tensor::Device::flex();
-    let model = Vgg19::new(weights::load(None, recipe.loss.deepest()).unwrap(), recipe.pooling, &device);
-    let image = image_io::load(&t.path("out.png"), "result").unwrap();
-    let (w, h) = (image.width(), image.height());
-    let picture = image_io::to_tensor(&image_io::to_planar(&image, w, h), &device);
+    let scorer = Scorer::of(&t, "out.png");
     let grams = |name: &str| {
-        let painting = image_io::load(&t.path(name), "painting").unwrap();
-        let (pw, ph) = image_io::fit(painting.width(), painting.height(), w.max(h));
-        let tensor = image_io::to_tensor(&image_io::to_planar(&painting, pw, ph), &device);
-        StyleGrams::new(&model, &recipe.loss, &[(tensor, 1.0)], None)
+        StyleGrams::new(&scorer.model, &scorer.recipe.loss, &[(scorer.painting(&t, name), 1.0)], None)
     };
     let (starry, cafe) = (grams("starry_night.jpg"), grams("night_cafe.jpg"));
+    let (w, h) = scorer.size;
     let mask = |name: &str| {
-        Mask::from_image(&image_io::load(&t.path(name), "mask").unwrap(), w, h).to_tensor(&device)
+        Mask::from_image(&image_io::load(&t.path(name), "mask").unwrap(), w, h).to_tensor(&scorer.device)
     };
     let (top, bottom) = (mask("top.png"), mask("bottom.png"));
-    let error = |region: &burn::tensor::Tensor<4>, grams: &StyleGrams| {
-        region_error(&model, &recipe.loss, picture.clone(), region, grams).unwrap()
-    };
+    let error = |region: &Tensor<4>, grams: &StyleGrams| scorer.error(region, grams);
     let (top_own, top_other) = (error(&top, &starry), error(&top, &cafe));
     let (bottom_own, bottom_other) = (error(&bottom, &cafe), error(&bottom, &starry));
     eprintln!(
@@ -173,21 +218,8 @@ fn masked_tiles_paint_what_the_whole_image_paints() {
 fn bad_masks_are_refused_naming_the_flag_or_file() {
     let t = setup();
     image::GrayImage::from_pixel(100, 100, image::Luma([255])).save(t.path("square.png")).unwrap();
-    let base = [
-        "run",
-        "-c",
-        "cat.png",
-        "-s",
-        "night_cafe.jpg",
-        "--preset",
-        "smoke",
-        "--device",
-        "cpu",
-        "-o",
-        "o.png",
-    ];
     let halves = ["-s", "starry_night.jpg", "--style-mask", "top.png", "--style-mask", "bottom.png"];
-    let cases: [(Vec<&str>, &str); 4] = [
+    let cases: [(Vec<&str>, &str); 5] = [
         (
             vec!["-s", "starry_night.jpg", "--style-mask", "top.png"],
             "--style-mask: 1 masks for 2 --style images",
@@ -198,12 +230,9 @@ fn bad_masks_are_refused_naming_the_flag_or_file() {
             "square.png: --style-mask is 100×100",
         ),
         ([&halves[..], &["--style-blend", "1,2"]].concat(), "--style-blend: the masks blend"),
+        (vec!["--style-mask", "missing.png"], "missing.png"),
     ];
-    for (extra, needle) in cases {
-        t.nst(&[&base[..], &extra].concat()).assert_fails(2, needle);
-        assert!(!t.path("o.png").exists(), "{extra:?} wrote an output");
-    }
-    t.nst(&[&base[..], &["--style-mask", "missing.png"]].concat()).assert_fails(2, "missing.png");
+    assert_refused(&t, &cases);
 }
 
 /// The fixtures' region maps: the cat's top half blue, bottom half red; the painting's left
@@ -251,37 +280,18 @@ fn each_region_takes_the_style_of_its_like_in_the_painting() {
     ]);
     run.assert_ok();
     assert!(run.stderr().contains("painting_regions.jpg: ") && run.stderr().contains("near-colours snapped"));
-    let recipe = Recipe::preset("default").unwrap();
-    let device = burn::tensor::Device::flex();
-    let model = Vgg19::new(weights::load(None, recipe.loss.deepest()).unwrap(), recipe.pooling, &device);
-    let image = image_io::load(&t.path("out.png"), "result").unwrap();
-    let (w, h) = (image.width(), image.height());
-    let picture = image_io::to_tensor(&image_io::to_planar(&image, w, h), &device);
+    let scorer = Scorer::of(&t, "out.png");
     // The painting's halves as the run saw them: at the picture's size, by its own map.
-    let painting = image_io::load(&t.path("halves.png"), "painting").unwrap();
-    let (pw, ph) = image_io::fit(painting.width(), painting.height(), w.max(h));
-    let painting = image_io::to_tensor(&image_io::to_planar(&painting, pw, ph), &device);
-    let left_half = |left: bool| {
-        let values: Vec<f32> =
-            (0..pw * ph).map(|i| if ((i % pw) < pw / 2) == left { 1.0 } else { 0.0 }).collect();
-        burn::tensor::Tensor::<4>::from_data(
-            burn::tensor::TensorData::new(values, [1, 1, ph as usize, pw as usize]),
-            &device,
-        )
+    let painting = scorer.painting(&t, "halves.png");
+    let [_, _, ph, pw] = painting.dims();
+    let region_grams = |left: bool| {
+        let half = scorer.mask((pw, ph), |x, _| (x < pw / 2) == left);
+        StyleGrams::of_region(&scorer.model, &scorer.recipe.loss, &painting, &half, None).unwrap()
     };
-    let region_grams =
-        |left| StyleGrams::of_region(&model, &recipe.loss, &painting, &left_half(left), None).unwrap();
     let (starry, cafe) = (region_grams(true), region_grams(false));
-    let top_half = |top: bool| {
-        let values: Vec<f32> = (0..w * h).map(|i| if (i / w < h / 2) == top { 1.0 } else { 0.0 }).collect();
-        burn::tensor::Tensor::<4>::from_data(
-            burn::tensor::TensorData::new(values, [1, 1, h as usize, w as usize]),
-            &device,
-        )
-    };
-    let error = |top: bool, grams: &StyleGrams| {
-        region_error(&model, &recipe.loss, picture.clone(), &top_half(top), grams).unwrap()
-    };
+    let (w, h) = (scorer.size.0 as usize, scorer.size.1 as usize);
+    let error =
+        |top: bool, grams: &StyleGrams| scorer.error(&scorer.mask((w, h), |_, y| (y < h / 2) == top), grams);
     let (top_own, top_other) = (error(true, &starry), error(true, &cafe));
     let (bottom_own, bottom_other) = (error(false, &cafe), error(false, &starry));
     eprintln!(
@@ -297,19 +307,6 @@ fn bad_region_maps_are_refused_naming_the_flag_or_file() {
     let t = setup();
     region_fixtures(&t);
     image::RgbImage::from_pixel(100, 100, image::Rgb([0, 0, 255])).save(t.path("square.png")).unwrap();
-    let base = [
-        "run",
-        "-c",
-        "cat.png",
-        "-s",
-        "night_cafe.jpg",
-        "--preset",
-        "smoke",
-        "--device",
-        "cpu",
-        "-o",
-        "o.png",
-    ];
     let regions = |photo: &'static str, painting: &'static str| {
         vec!["--content-regions", photo, "--style-regions", painting]
     };
@@ -332,8 +329,5 @@ fn bad_region_maps_are_refused_naming_the_flag_or_file() {
         (regions("cat.png", "painting_regions.jpg"), "cat.png: --content-regions: "),
         (regions("missing.png", "painting_regions.jpg"), "missing.png"),
     ];
-    for (extra, needle) in cases {
-        t.nst(&[&base[..], &extra].concat()).assert_fails(2, needle);
-        assert!(!t.path("o.png").exists(), "{extra:?} wrote an output");
-    }
+    assert_refused(&t, &cases);
 }

@@ -3,7 +3,7 @@
 
 use burn::tensor::{Device, Tensor, TensorData};
 
-use super::{GuidedStyle, Objective, StyleGrams};
+use super::{GuidedStyle, LossTerms, Objective, StyleGrams};
 use crate::Recipe;
 use crate::layers::VGG19;
 use crate::model::{Vgg19, weights};
@@ -22,31 +22,49 @@ fn tiled_and_whole_evaluations_agree() {
     }
 }
 
-fn tiled_and_whole_agree(recipe: &Recipe) {
+/// The network and the photo and painting of the checks, `SIZE`, on the CPU.
+const SIZE: (usize, usize) = (80, 104);
+
+fn setup(recipe: &Recipe) -> (Device, Vgg19, Tensor<4>, Tensor<4>) {
     let device = Device::flex();
     let model = Vgg19::new(weights::load(None, VGG19.len() - 1).expect("weights"), recipe.pooling, &device);
-    let size = (80, 104);
-    let shape = [1, 3, size.0, size.1];
-    let photo = image(0.0, size, &device).reshape(shape);
-    let painting = image(5.0, size, &device).reshape(shape);
-    let whole_grams = StyleGrams::new(&model, &recipe.loss, &[(painting.clone(), 1.0)], None);
-    let tiled_grams = StyleGrams::new(&model, &recipe.loss, &[(painting, 1.0)], Some(32));
-    let mut whole = Objective::new(model.clone(), &recipe.loss, photo.clone(), &whole_grams);
-    let mut tiled = Objective::new(model, &recipe.loss, photo.clone(), &tiled_grams).tiled(32);
+    let shape = [1, 3, SIZE.0, SIZE.1];
+    let (photo, painting) =
+        (image(0.0, SIZE, &device).reshape(shape), image(5.0, SIZE, &device).reshape(shape));
+    (device, model, photo, painting)
+}
+
+/// Evaluate both at the photo and at another image: content and style within 1e-4, the pixel
+/// terms within 1e-5, the gradients within 1e-3 of their scale; the whole terms, for more checks.
+fn assert_agree(whole: &mut Objective, tiled: &mut Objective, photo: &Tensor<4>) -> Vec<LossTerms> {
     assert!(tiled.tile_count() >= 9, "{} tiles", tiled.tile_count());
-    for x in [photo.reshape([3 * size.0 * size.1]), image(9.0, size, &device)] {
+    let device = photo.device();
+    let mut terms = Vec::new();
+    for x in [photo.clone().reshape([3 * SIZE.0 * SIZE.1]), image(9.0, SIZE, &device)] {
         let (a, grad_a) = whole.evaluate(&x).expect("whole evaluation");
         let (b, grad_b) = tiled.evaluate(&x).expect("tiled evaluation");
         for (name, u, v) in [("content", a.content, b.content), ("style", a.style, b.style)] {
             assert!((u - v).abs() <= 1e-4 * u.abs().max(1e-6), "{name}: whole {u}, tiled {v}");
         }
-        assert_eq!(a.variation > 0.0, recipe.loss.tv_weight > 0.0, "{a:?}");
         assert!((a.variation - b.variation).abs() <= 1e-5 * a.variation, "{a:?} vs {b:?}");
         // The default's palette term, taken on the whole image's pixels either way.
         assert!(a.palette > 0.0 && (a.palette - b.palette).abs() <= 1e-5 * a.palette, "{a:?} vs {b:?}");
         let scale: f32 = grad_a.clone().abs().max().into_scalar();
         let difference: f32 = grad_a.sub(grad_b).abs().max().into_scalar();
         assert!(difference <= 1e-3 * scale, "gradients differ by {difference} (scale {scale})");
+        terms.push(a);
+    }
+    terms
+}
+
+fn tiled_and_whole_agree(recipe: &Recipe) {
+    let (_, model, photo, painting) = setup(recipe);
+    let whole_grams = StyleGrams::new(&model, &recipe.loss, &[(painting.clone(), 1.0)], None);
+    let tiled_grams = StyleGrams::new(&model, &recipe.loss, &[(painting, 1.0)], Some(32));
+    let mut whole = Objective::new(model.clone(), &recipe.loss, photo.clone(), &whole_grams);
+    let mut tiled = Objective::new(model, &recipe.loss, photo.clone(), &tiled_grams).tiled(32);
+    for a in assert_agree(&mut whole, &mut tiled, &photo) {
+        assert_eq!(a.variation > 0.0, recipe.loss.tv_weight > 0.0, "{a:?}");
     }
 }
 
@@ -69,12 +87,8 @@ fn soft_mask((h, w): (usize, usize), upper: bool, device: &Device) -> Tensor<4> 
 #[test]
 fn tiled_and_whole_evaluations_agree_with_masks() {
     let recipe = Recipe::default();
-    let device = Device::flex();
-    let model = Vgg19::new(weights::load(None, VGG19.len() - 1).expect("weights"), recipe.pooling, &device);
-    let size = (80, 104);
-    let shape = [1, 3, size.0, size.1];
-    let photo = image(0.0, size, &device).reshape(shape);
-    let painting = image(5.0, size, &device).reshape(shape);
+    let (device, model, photo, painting) = setup(&recipe);
+    let (size, shape) = (SIZE, [1, 3, SIZE.0, SIZE.1]);
     let other = image(7.0, size, &device).reshape(shape);
     let region = soft_mask(size, false, &device);
     let sky = StyleGrams::new(&model, &recipe.loss, &[(painting.clone(), 1.0)], None);
@@ -97,17 +111,7 @@ fn tiled_and_whole_evaluations_agree_with_masks() {
         Objective::guided(model.clone(), &recipe.loss, photo.clone(), guided(&whole_region)).unwrap();
     let mut tiled =
         Objective::guided(model, &recipe.loss, photo.clone(), guided(&tiled_region)).unwrap().tiled(32);
-    assert!(tiled.tile_count() >= 9, "{} tiles", tiled.tile_count());
-    for x in [photo.reshape([3 * size.0 * size.1]), image(9.0, size, &device)] {
-        let (a, grad_a) = whole.evaluate(&x).expect("whole evaluation");
-        let (b, grad_b) = tiled.evaluate(&x).expect("tiled evaluation");
-        for (name, u, v) in [("content", a.content, b.content), ("style", a.style, b.style)] {
-            assert!((u - v).abs() <= 1e-4 * u.abs().max(1e-6), "{name}: whole {u}, tiled {v}");
-        }
-        assert!(a.style > 0.0 && a.palette > 0.0, "{a:?}");
-        assert!((a.palette - b.palette).abs() <= 1e-5 * a.palette, "{a:?} vs {b:?}");
-        let scale: f32 = grad_a.clone().abs().max().into_scalar();
-        let difference: f32 = grad_a.sub(grad_b).abs().max().into_scalar();
-        assert!(difference <= 1e-3 * scale, "gradients differ by {difference} (scale {scale})");
+    for a in assert_agree(&mut whole, &mut tiled, &photo) {
+        assert!(a.style > 0.0, "{a:?}");
     }
 }
