@@ -96,25 +96,54 @@ pub struct StyleMasks {
     masks: Vec<(PathBuf, image::DynamicImage)>,
     /// Paintings left out, for the caller to say.
     pub notices: Vec<String>,
+    given_as: String,
+}
+
+/// Masks, one per style in order, and how the user gave them, for messages: `--style-mask`, or
+/// a recipe's `style_masks`.
+#[derive(Debug, Clone, Default)]
+pub struct MaskFiles {
+    pub paths: Vec<PathBuf>,
+    pub given_as: String,
+}
+
+impl MaskFiles {
+    /// The recipe's `style_masks` unless `flags` (`--style-mask`) gives some.
+    pub fn chosen(flags: &[PathBuf], recipe: &Recipe) -> MaskFiles {
+        match flags {
+            [] => MaskFiles {
+                paths: recipe.asked.values.style_masks.clone(),
+                given_as: format!("{}: style_masks", recipe.asked.origin_name()),
+            },
+            _ => MaskFiles { paths: flags.to_vec(), given_as: "--style-mask".into() },
+        }
+    }
+
+    /// Exactly one per style.
+    pub fn check_count(&self, styles: usize) -> Result<()> {
+        if self.paths.len() != styles {
+            return Err(usage!(
+                "{}: {} masks for {styles} --style images; give one per style, in the same order",
+                self.given_as,
+                self.paths.len()
+            ));
+        }
+        Ok(())
+    }
 }
 
 /// Pair each style with its mask: a mask black everywhere leaves its painting out (exactly as
 /// if it were not given), and a lone painting whose mask is white everywhere has no mask. The
 /// masks are the blend: each painting counts by what its mask covers.
-pub fn read_masks(styles: &[(PathBuf, f64)], masks: &[PathBuf]) -> Result<StyleMasks> {
-    if masks.is_empty() {
-        return Ok(StyleMasks { styles: styles.to_vec(), masks: Vec::new(), notices: Vec::new() });
+pub fn read_masks(styles: &[(PathBuf, f64)], masks: &MaskFiles) -> Result<StyleMasks> {
+    let given_as = masks.given_as.clone();
+    if masks.paths.is_empty() {
+        return Ok(StyleMasks { styles: styles.to_vec(), masks: Vec::new(), notices: Vec::new(), given_as });
     }
-    if masks.len() != styles.len() {
-        return Err(usage!(
-            "--style-mask: {} masks for {} --style images; give one per style, in the same order",
-            masks.len(),
-            styles.len()
-        ));
-    }
-    let mut kept = StyleMasks { styles: Vec::new(), masks: Vec::new(), notices: Vec::new() };
+    masks.check_count(styles.len())?;
+    let mut kept = StyleMasks { styles: Vec::new(), masks: Vec::new(), notices: Vec::new(), given_as };
     let mut white_everywhere = Vec::new();
-    for ((style, _), path) in styles.iter().zip(masks) {
+    for ((style, _), path) in styles.iter().zip(&masks.paths) {
         let image = image_io::load(path, "style mask")?;
         let mask = Mask::from_image(&image, image.width(), image.height());
         if mask.data.iter().all(|&v| v == 0.0) {
@@ -127,7 +156,7 @@ pub fn read_masks(styles: &[(PathBuf, f64)], masks: &[PathBuf]) -> Result<StyleM
         kept.masks.push((path.clone(), image));
     }
     if kept.styles.is_empty() {
-        return Err(usage!("--style-mask: every mask is black everywhere; no painting applies"));
+        return Err(usage!("{}: every mask is black everywhere; no painting applies", kept.given_as));
     }
     if white_everywhere == [true] {
         kept.masks.clear();
@@ -138,27 +167,31 @@ pub fn read_masks(styles: &[(PathBuf, f64)], masks: &[PathBuf]) -> Result<StyleM
 impl Content {
     /// The masks of `masks` at this photo's size; a mask of another shape is refused.
     pub fn with_masks(self, masks: &StyleMasks) -> Result<Content> {
-        self.with_loaded_masks(&masks.masks)
+        self.with_loaded_masks(&masks.masks, &masks.given_as)
     }
 
     /// The masks at `paths`, one per painting in order, for one photo of a batch: a black one
     /// leaves its painting out of this photo (it is not left out of the batch).
-    pub fn with_mask_files(self, paths: &[PathBuf]) -> Result<Content> {
+    pub fn with_mask_files(self, paths: &[PathBuf], given_as: &str) -> Result<Content> {
         let masks = paths
             .iter()
             .map(|path| Ok((path.clone(), image_io::load(path, "style mask")?)))
             .collect::<Result<Vec<_>>>()?;
-        self.with_loaded_masks(&masks)
+        self.with_loaded_masks(&masks, given_as)
     }
 
-    fn with_loaded_masks(mut self, masks: &[(PathBuf, image::DynamicImage)]) -> Result<Content> {
+    fn with_loaded_masks(
+        mut self,
+        masks: &[(PathBuf, image::DynamicImage)],
+        given_as: &str,
+    ) -> Result<Content> {
         let (w, h) = (self.image.width, self.image.height);
         let mut guides = Vec::with_capacity(masks.len());
         for (style, (path, image)) in masks.iter().enumerate() {
             let (mw, mh) = (image.width(), image.height());
             if !image_io::same_shape((mw, mh), (w as u32, h as u32)) {
                 return Err(usage!(
-                    "{}: --style-mask is {mw}×{mh}, the photo {w}×{h} as painted: a mask needs the photo's shape",
+                    "{}: {given_as} is {mw}×{mh}, the photo {w}×{h} as painted: a mask needs the photo's shape",
                     path.display()
                 ));
             }
@@ -168,7 +201,7 @@ impl Content {
             }
         }
         if guides.is_empty() && !masks.is_empty() {
-            return Err(usage!("--style-mask: every mask is black everywhere; no painting applies"));
+            return Err(usage!("{given_as}: every mask is black everywhere; no painting applies"));
         }
         self.guides = guides;
         Ok(self)

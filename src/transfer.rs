@@ -7,7 +7,7 @@ use anyhow::Result;
 
 use crate::device::ComputeDevice;
 use crate::encode::Encoding;
-use crate::inputs::{Content, Styles, prepare_content, prepare_styles, read_masks};
+use crate::inputs::{Content, MaskFiles, Styles, prepare_content, prepare_styles, read_masks};
 use crate::model::{Vgg19, weights};
 use crate::painter::{Painter, Target};
 use crate::plan::{self, RunPlan};
@@ -21,8 +21,9 @@ pub struct RunOptions {
     pub content: PathBuf,
     /// Style images with their blend weights (normalised to sum 1 when prepared).
     pub styles: Vec<(PathBuf, f64)>,
-    /// Where each style applies (`--style-mask`), one per style in order; empty: everywhere.
-    pub masks: Vec<PathBuf>,
+    /// Where each style applies (`--style-mask` or the recipe's `style_masks`), one per style
+    /// in order; none: everywhere.
+    pub masks: MaskFiles,
     /// Region maps (`--content-regions`, `--style-regions`), in place of masks.
     pub regions: Option<RegionPaths>,
     pub output: PathBuf,
@@ -50,7 +51,7 @@ impl RunOptions {
             inputs.push((format!("style{number}"), style.clone()));
             let placing = match &self.regions {
                 Some(regions) => regions.paintings.get(i).map(|map| ("regions", map)),
-                None => self.masks.get(i).map(|mask| ("mask", mask)),
+                None => self.masks.paths.get(i).map(|mask| ("mask", mask)),
             };
             if let Some((what, path)) = placing {
                 inputs.push((format!("{what}{number}"), path.clone()));

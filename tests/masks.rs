@@ -214,6 +214,27 @@ fn masked_tiles_paint_what_the_whole_image_paints() {
     assert!(largest <= 2, "tiled and whole masked results differ by {largest} grey levels");
 }
 
+/// The recipe's `style_masks` are `--style-mask`'s: the same pixels; and the flag replaces them.
+#[test]
+fn a_recipes_style_masks_are_the_flags() {
+    let t = setup();
+    std::fs::write(t.path("masks.toml"), "style_masks = [\"top.png\", \"bottom.png\"]\n").unwrap();
+    std::fs::write(t.path("one.toml"), "style_masks = [\"top.png\"]\n").unwrap();
+    let base =
+        ["run", "-c", "cat.png", "-s", "night_cafe.jpg", "-s", "starry_night.jpg", "--size", "48", "-n", "3"];
+    let flags = ["--style-mask", "top.png", "--style-mask", "bottom.png"];
+    let run = |extra: &[&str], out: &str| {
+        t.nst(&[&base[..], extra, &["--device", "cpu", "-o", out]].concat()).assert_ok();
+        pixels(&t, out)
+    };
+    let by_flags = run(&flags, "flags.png");
+    assert_eq!(run(&["--config", "masks.toml"], "recipe.png"), by_flags);
+    let swapped = ["--config", "masks.toml", "--style-mask", "bottom.png", "--style-mask", "top.png"];
+    assert_ne!(run(&swapped, "swapped.png"), by_flags, "--style-mask did not replace the recipe's");
+    t.nst(&[&base[..], &["--config", "one.toml", "-o", "o.png"]].concat())
+        .assert_fails(2, "one.toml: style_masks: 1 masks for 2 --style images");
+}
+
 #[test]
 fn bad_masks_are_refused_naming_the_flag_or_file() {
     let t = setup();

@@ -72,7 +72,7 @@ fn short_run_completes_on_wgpu() {
     let options = RunOptions {
         content: examples.join("cat.png"),
         styles: vec![(examples.join("night_cafe.jpg"), 1.0)],
-        masks: Vec::new(),
+        masks: Default::default(),
         regions: None,
         output: dir.path().join("out.png"),
         recipe,

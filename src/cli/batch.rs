@@ -13,7 +13,7 @@ use anyhow::{Context, Result, anyhow};
 use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget};
 use nst::encode::Encoding;
 use nst::error::Interrupted;
-use nst::inputs::{Content, Styles, prepare_content, prepare_styles};
+use nst::inputs::{Content, MaskFiles, Styles, prepare_content, prepare_styles};
 use nst::jobs::{self, Job, Shard};
 use nst::painter::{Painter, Target};
 use nst::regions::RegionPaths;
@@ -36,7 +36,7 @@ struct Look {
 enum Placing {
     Everywhere,
     /// `--style-mask`: per painting, a mask or a folder of masks named as the photos.
-    Masks(Vec<PathBuf>),
+    Masks(MaskFiles),
     /// `--content-regions` (a map, or a folder of maps named as the photos) and a map per
     /// painting.
     Regions {
@@ -50,9 +50,14 @@ impl Placing {
     fn for_photo(&self, photo: &Path) -> Result<Option<Placed>> {
         Ok(match self {
             Placing::Everywhere => None,
-            Placing::Masks(given) => Some(Placed::Masks(
-                given.iter().map(|g| jobs::per_photo(g, photo, "--style-mask")).collect::<Result<_>>()?,
-            )),
+            Placing::Masks(given) => Some(Placed::Masks(MaskFiles {
+                paths: given
+                    .paths
+                    .iter()
+                    .map(|g| jobs::per_photo(g, photo, &given.given_as))
+                    .collect::<Result<_>>()?,
+                given_as: given.given_as.clone(),
+            })),
             Placing::Regions { photo: given, paintings } => Some(Placed::Regions(RegionPaths {
                 photo: jobs::per_photo(given, photo, "--content-regions")?,
                 paintings: paintings.clone(),
@@ -63,7 +68,7 @@ impl Placing {
 
 /// One photo's masks or region maps.
 enum Placed {
-    Masks(Vec<PathBuf>),
+    Masks(MaskFiles),
     Regions(RegionPaths),
 }
 
@@ -76,7 +81,7 @@ struct Counts {
 
 pub fn batch(args: BatchArgs) -> Result<()> {
     let recipe = recipe_from(&args.paint)?;
-    let looks = looks(&args)?;
+    let looks = looks(&args, &recipe)?;
     let jobs = list_jobs(&args, &looks)?;
     // Every photo's masks or maps are found before anything is painted.
     for job in &jobs {
@@ -164,9 +169,9 @@ impl Counts {
 
 /// `--style a --style b` makes two looks; with `--style-blend`, masks or region maps they make
 /// one, named `a+b`.
-fn looks(args: &BatchArgs) -> Result<Vec<Look>> {
+fn looks(args: &BatchArgs, recipe: &Recipe) -> Result<Vec<Look>> {
     let joined = || args.style.iter().map(|s| jobs::stem(s)).collect::<Vec<_>>().join("+");
-    let placing = placing(args)?;
+    let placing = placing(args, recipe)?;
     if !matches!(placing, Placing::Everywhere) {
         let styles = match placing {
             Placing::Masks(_) => blend(&args.style, &[])?,
@@ -191,21 +196,19 @@ fn looks(args: &BatchArgs) -> Result<Vec<Look>> {
 }
 
 /// The masks or region maps asked for, one per style.
-fn placing(args: &BatchArgs) -> Result<Placing> {
+fn placing(args: &BatchArgs, recipe: &Recipe) -> Result<Placing> {
     let styles = args.style.len();
-    match (&args.content_regions, args.style_mask.is_empty()) {
+    let masks = MaskFiles::chosen(&args.style_mask, recipe);
+    match (&args.content_regions, masks.paths.is_empty()) {
         (None, true) => Ok(Placing::Everywhere),
         (Some(_), false) => {
-            Err(usage!("--style-mask: give masks or region maps (--content-regions), not both"))
+            Err(usage!("{}: give masks or region maps (--content-regions), not both", masks.given_as))
         }
-        (None, false) if !args.style_blend.is_empty() => {
-            Err(usage!("--style-blend: the masks blend the paintings (--style-mask); give one or the other"))
-        }
-        (None, false) if args.style_mask.len() != styles => Err(usage!(
-            "--style-mask: {} masks for {styles} --style images; give one per style, in the same order",
-            args.style_mask.len()
+        (None, false) if !args.style_blend.is_empty() => Err(usage!(
+            "--style-blend: the masks blend the paintings ({}); give one or the other",
+            masks.given_as
         )),
-        (None, false) => Ok(Placing::Masks(args.style_mask.clone())),
+        (None, false) => masks.check_count(styles).map(|()| Placing::Masks(masks)),
         (Some(_), true) if args.style_regions.len() != styles => Err(usage!(
             "--style-regions: {} maps for {styles} --style images; give one per style, in the same order",
             args.style_regions.len()
@@ -321,7 +324,7 @@ impl Painting<'_> {
     fn placed(&self, content: Content, job: &Job, painter: &Painter, bar: &mut Bar) -> Result<Content> {
         match self.looks[job.look].placing.for_photo(&job.content)? {
             None => Ok(content),
-            Some(Placed::Masks(masks)) => content.with_mask_files(&masks),
+            Some(Placed::Masks(masks)) => content.with_mask_files(&masks.paths, &masks.given_as),
             Some(Placed::Regions(paths)) => {
                 let (content, notices) = content.with_regions(&paths, painter.styles())?;
                 notices.iter().for_each(|notice| bar.notice(notice));

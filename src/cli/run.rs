@@ -3,6 +3,7 @@
 use std::path::{Path, PathBuf};
 
 use anyhow::Result;
+use nst::inputs::MaskFiles;
 use nst::layers::{VGG19, aliases};
 use nst::recipe::Recipe;
 use nst::regions::RegionPaths;
@@ -129,18 +130,20 @@ fn span(seconds: f64) -> String {
 fn resolve(args: &RunArgs) -> Result<RunOptions> {
     let recipe = recipe_from(&args.paint)?;
     check_stdio(args, &recipe)?;
-    if !args.style_mask.is_empty() && !args.paintings.style_blend.is_empty() {
+    let masks = MaskFiles::chosen(&args.style_mask, &recipe);
+    if !masks.paths.is_empty() && !args.paintings.style_blend.is_empty() {
         return Err(usage!(
-            "--style-blend: the masks blend the paintings (--style-mask); give one or the other"
+            "--style-blend: the masks blend the paintings ({}); give one or the other",
+            masks.given_as
         ));
     }
     let styles = blend(&args.paintings.style, &args.paintings.style_blend)?;
-    let regions = region_paths(args, styles.len())?;
+    let regions = region_paths(args, &masks, styles.len())?;
     let output = args.output.clone().unwrap_or_else(|| default_output(&args.content, &args.paintings.style));
     Ok(RunOptions {
         content: args.content.clone(),
         styles,
-        masks: args.style_mask.clone(),
+        masks,
         regions,
         output,
         recipe,
@@ -151,10 +154,10 @@ fn resolve(args: &RunArgs) -> Result<RunOptions> {
 }
 
 /// `--content-regions` with one `--style-regions` per style, or neither.
-fn region_paths(args: &RunArgs, styles: usize) -> Result<Option<RegionPaths>> {
+fn region_paths(args: &RunArgs, masks: &MaskFiles, styles: usize) -> Result<Option<RegionPaths>> {
     let Some(photo) = &args.content_regions else { return Ok(None) };
-    if !args.style_mask.is_empty() {
-        return Err(usage!("--style-mask: give masks or region maps (--content-regions), not both"));
+    if !masks.paths.is_empty() {
+        return Err(usage!("{}: give masks or region maps (--content-regions), not both", masks.given_as));
     }
     if args.style_regions.len() != styles {
         return Err(usage!(

@@ -10,6 +10,7 @@
 //! builds the part that takes it.
 
 use std::collections::BTreeMap;
+use std::path::PathBuf;
 
 use clap::Args;
 use serde::{Deserialize, Serialize};
@@ -136,6 +137,9 @@ recipe_keys! {
     /// painting to the photo's colours) [recipe default: none].
     preserve_colors: PreserveColors = PreserveColors::None,
         flag: #[arg(long, value_enum, value_name = "MODE")] PreserveColors;
+    /// Where each style applies: one mask per --style, in order (the recipe's form of
+    /// --style-mask, which replaces it); paths from the working directory. Empty: everywhere.
+    style_masks: Vec<PathBuf> = Vec::new(), flag: #[arg(skip)] Vec<PathBuf>;
     /// Coarse-to-fine levels, each twice the size of the last, ending at --size: big strokes
     /// and the painting's colours come cheaply at small sizes. auto: from 128 px up (512 px:
     /// 128, 256, 512) [recipe default: auto].
