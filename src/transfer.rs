@@ -121,8 +121,10 @@ pub fn run_prepared(
     device: &ComputeDevice,
     progress: &mut dyn Progress,
 ) -> Result<RunSummary> {
+    // The paintings used: a black mask's is left out of the picture's text as of the picture.
+    let used: Vec<(PathBuf, f64)> = prepared.styles.paths.iter().map(|p| (p.clone(), 1.0)).collect();
+    let text = provenance(&options.recipe, &options.content, &used);
     let painter = Painter::new(&options.recipe, options.weights.as_deref(), prepared.styles, device)?;
-    let text = provenance(&options.recipe, &options.content, &options.styles);
     let encoding = Encoding { text, ..options.encoding.clone() };
     let target = Target { path: &options.output, save_partial: options.save_partial, encoding: &encoding };
     painter.paint(prepared.content, run_plan, &target, progress)

@@ -110,6 +110,15 @@ fn a_black_mask_leaves_its_painting_out_and_a_lone_white_one_is_no_mask() {
         left_out.stderr().contains("black.png: the mask is black everywhere: starry_night.jpg is left out")
     );
     assert_eq!(pixels(&t, "left_out.png"), pixels(&t, "plain.png"), "same pixels as without the painting");
+    let reader =
+        png::Decoder::new(std::io::BufReader::new(std::fs::File::open(t.path("left_out.png")).unwrap()))
+            .read_info()
+            .unwrap();
+    let source = reader.info().utf8_text.iter().find(|c| c.keyword == "Source").unwrap().get_text().unwrap();
+    assert_eq!(
+        source, "cat.png in the style of night_cafe.jpg",
+        "the picture's text names the painting left out"
+    );
     t.nst(&[out("white.png.out.png"), vec!["--style-mask", "white.png"]].concat()).assert_ok();
     assert_eq!(pixels(&t, "white.png.out.png"), pixels(&t, "plain.png"), "a mask of ones is no mask");
     // Half the picture each: neither run above.
