@@ -78,6 +78,14 @@ impl Scorer {
     }
 }
 
+/// `cat.png` with `paintings` (and their masks or maps) at 128 px on the CPU, to `out.png`.
+fn paint_cat_at_128(t: &TestDir, paintings: &[&str]) -> util::Run {
+    t.nst(
+        &[&["run", "-c", "cat.png"][..], paintings, &["--size", "128", "--device", "cpu", "-o", "out.png"]]
+            .concat(),
+    )
+}
+
 /// `cat.png` in the night café's style, smoke preset, on the CPU, to `o.png`: the runs that are
 /// refused.
 const SMOKE_RUN: [&str; 11] =
@@ -133,25 +141,19 @@ fn a_black_mask_leaves_its_painting_out_and_a_lone_white_one_is_no_mask() {
 #[test]
 fn each_region_is_nearer_its_own_painting() {
     let t = setup();
-    let run = t.nst(&[
-        "run",
-        "-c",
-        "cat.png",
-        "-s",
-        "starry_night.jpg",
-        "-s",
-        "night_cafe.jpg",
-        "--style-mask",
-        "top.png",
-        "--style-mask",
-        "bottom.png",
-        "--size",
-        "128",
-        "--device",
-        "cpu",
-        "-o",
-        "out.png",
-    ]);
+    let run = paint_cat_at_128(
+        &t,
+        &[
+            "-s",
+            "starry_night.jpg",
+            "-s",
+            "night_cafe.jpg",
+            "--style-mask",
+            "top.png",
+            "--style-mask",
+            "bottom.png",
+        ],
+    );
     run.assert_ok();
     // The readout's view: each painting's Grams at the picture's size, each region's guided Gram.
     let scorer = Scorer::of(&t, "out.png");
@@ -291,23 +293,17 @@ fn each_region_takes_the_style_of_its_like_in_the_painting() {
     let t = setup();
     region_fixtures(&t);
     two_halves(&t);
-    let run = t.nst(&[
-        "run",
-        "-c",
-        "cat.png",
-        "-s",
-        "halves.png",
-        "--content-regions",
-        "cat_regions.png",
-        "--style-regions",
-        "painting_regions.jpg",
-        "--size",
-        "128",
-        "--device",
-        "cpu",
-        "-o",
-        "out.png",
-    ]);
+    let run = paint_cat_at_128(
+        &t,
+        &[
+            "-s",
+            "halves.png",
+            "--content-regions",
+            "cat_regions.png",
+            "--style-regions",
+            "painting_regions.jpg",
+        ],
+    );
     run.assert_ok();
     assert!(run.stderr().contains("painting_regions.jpg: ") && run.stderr().contains("near-colours snapped"));
     let scorer = Scorer::of(&t, "out.png");

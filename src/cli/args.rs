@@ -195,6 +195,26 @@ pub struct FeaturesArgs {
     pub device: DeviceChoice,
 }
 
+/// Where the paintings go: masks or region maps (`nst run` and `nst batch`).
+#[derive(clap::Args, Debug)]
+pub struct Placing {
+    /// Where each --style applies: a greyscale image in the photo's shape, white where the
+    /// painting applies, grey for part of it; one per --style, in order. Where the masks leave
+    /// room the photo stays unpainted. For `nst batch`, one mask for every photo or a folder of
+    /// them named as the photos (the paintings then make one output per photo).
+    #[arg(long, value_name = "IMAGE|DIR")]
+    pub style_mask: Vec<PathBuf>,
+    /// A colour-coded map of the photo's regions (say the sky blue, the rest red), with
+    /// --style-regions: each region takes its style from the same colour of each painting's map.
+    /// For `nst batch`, one map for every photo or a folder of them named as the photos.
+    #[arg(long, value_name = "IMAGE|DIR", requires = "style_regions")]
+    pub content_regions: Option<PathBuf>,
+    /// A map of a painting's regions in the colours of --content-regions; one per --style, in
+    /// order. Near-colours (JPEG, antialiasing) are snapped; at most 8 colours.
+    #[arg(long, value_name = "IMAGE", requires = "content_regions")]
+    pub style_regions: Vec<PathBuf>,
+}
+
 #[derive(clap::Args, Debug)]
 pub struct RunArgs {
     /// The photo whose content to keep.
@@ -202,19 +222,8 @@ pub struct RunArgs {
     pub content: PathBuf,
     #[command(flatten)]
     pub paintings: Paintings,
-    /// Where each --style applies: a greyscale image in the photo's shape, white where the
-    /// painting applies, grey for part of it; one per --style, in order. Where the masks leave
-    /// room the photo stays unpainted.
-    #[arg(long, value_name = "IMAGE")]
-    pub style_mask: Vec<PathBuf>,
-    /// A colour-coded map of the photo's regions (say the sky blue, the rest red), with
-    /// --style-regions: each region takes its style from the same colour of each painting's map.
-    #[arg(long, value_name = "IMAGE", requires = "style_regions")]
-    pub content_regions: Option<PathBuf>,
-    /// A map of a painting's regions in the colours of --content-regions; one per --style, in
-    /// order. Near-colours (JPEG, antialiasing) are snapped; at most 8 colours.
-    #[arg(long, value_name = "IMAGE", requires = "content_regions")]
-    pub style_regions: Vec<PathBuf>,
+    #[command(flatten)]
+    pub placing: Placing,
     /// Where to write the result (.png, .jpg or lossless .webp) [default: CONTENT_STYLE.png here].
     #[arg(long, short = 'o', value_name = "FILE")]
     pub output: Option<PathBuf>,
@@ -257,18 +266,8 @@ pub struct BatchArgs {
     /// Blend all --style images into one look with these weights, e.g. 0.7,0.3.
     #[arg(long, value_name = "W,W,…", value_delimiter = ',')]
     pub style_blend: Vec<f64>,
-    /// Where each --style applies, as in `nst run`: one mask for every photo, or a folder with
-    /// one per photo named as the photo (any image extension). With masks the paintings make
-    /// one output per photo, blended by the masks.
-    #[arg(long, value_name = "IMAGE|DIR")]
-    pub style_mask: Vec<PathBuf>,
-    /// Region maps, as in `nst run`: one map for every photo, or a folder with one per photo
-    /// named as the photo. The paintings then make one output per photo.
-    #[arg(long, value_name = "IMAGE|DIR", requires = "style_regions")]
-    pub content_regions: Option<PathBuf>,
-    /// Each painting's region map, one per --style in order.
-    #[arg(long, value_name = "IMAGE", requires = "content_regions")]
-    pub style_regions: Vec<PathBuf>,
+    #[command(flatten)]
+    pub placing: Placing,
     /// Folder for the results, named CONTENT_STYLE.png (created if missing).
     #[arg(long, value_name = "DIR")]
     pub out_dir: PathBuf,

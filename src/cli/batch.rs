@@ -22,7 +22,7 @@ use nst::{Recipe, usage};
 
 use super::args::BatchArgs;
 use super::events;
-use super::paint::{blend, interrupt_flag, recipe_from};
+use super::paint::{self, blend, interrupt_flag, recipe_from};
 use super::progress::{self, Bar};
 
 /// One look of the batch: a style, or all styles blended, or placed by masks or region maps.
@@ -197,26 +197,12 @@ fn looks(args: &BatchArgs, recipe: &Recipe) -> Result<Vec<Look>> {
 
 /// The masks or region maps asked for, one per style.
 fn placing(args: &BatchArgs, recipe: &Recipe) -> Result<Placing> {
-    let styles = args.style.len();
-    let masks = MaskFiles::chosen(&args.style_mask, recipe);
-    match (&args.content_regions, masks.paths.is_empty()) {
-        (None, true) => Ok(Placing::Everywhere),
-        (Some(_), false) => {
-            Err(usage!("{}: give masks or region maps (--content-regions), not both", masks.given_as))
-        }
-        (None, false) if !args.style_blend.is_empty() => Err(usage!(
-            "--style-blend: the masks blend the paintings ({}); give one or the other",
-            masks.given_as
-        )),
-        (None, false) => masks.check_count(styles).map(|()| Placing::Masks(masks)),
-        (Some(_), true) if args.style_regions.len() != styles => Err(usage!(
-            "--style-regions: {} maps for {styles} --style images; give one per style, in the same order",
-            args.style_regions.len()
-        )),
-        (Some(photo), true) => {
-            Ok(Placing::Regions { photo: photo.clone(), paintings: args.style_regions.clone() })
-        }
-    }
+    let (masks, regions) = paint::placing(&args.placing, recipe, args.style.len(), &args.style_blend)?;
+    Ok(match regions {
+        Some(RegionPaths { photo, paintings }) => Placing::Regions { photo, paintings },
+        None if !masks.paths.is_empty() => Placing::Masks(masks),
+        None => Placing::Everywhere,
+    })
 }
 
 struct Painting<'a> {

@@ -3,10 +3,8 @@
 use std::path::{Path, PathBuf};
 
 use anyhow::Result;
-use nst::inputs::MaskFiles;
 use nst::layers::{VGG19, aliases};
 use nst::recipe::Recipe;
-use nst::regions::RegionPaths;
 use nst::report::Progress;
 use nst::transfer::RunOptions;
 use nst::usage;
@@ -15,7 +13,7 @@ use nst::image_io::is_stdio;
 
 use super::args::RunArgs;
 use super::events::{self, Event, Outcome, SCHEMA};
-use super::paint::{blend, interrupt_flag, recipe_from};
+use super::paint::{blend, interrupt_flag, placing, recipe_from};
 use super::progress::{Bar, JsonLines, Recorder, Shown};
 
 pub fn run(args: RunArgs) -> Result<()> {
@@ -130,15 +128,9 @@ fn span(seconds: f64) -> String {
 fn resolve(args: &RunArgs) -> Result<RunOptions> {
     let recipe = recipe_from(&args.paint)?;
     check_stdio(args, &recipe)?;
-    let masks = MaskFiles::chosen(&args.style_mask, &recipe);
-    if !masks.paths.is_empty() && !args.paintings.style_blend.is_empty() {
-        return Err(usage!(
-            "--style-blend: the masks blend the paintings ({}); give one or the other",
-            masks.given_as
-        ));
-    }
-    let styles = blend(&args.paintings.style, &args.paintings.style_blend)?;
-    let regions = region_paths(args, &masks, styles.len())?;
+    let blend_weights = &args.paintings.style_blend;
+    let (masks, regions) = placing(&args.placing, &recipe, args.paintings.style.len(), blend_weights)?;
+    let styles = blend(&args.paintings.style, blend_weights)?;
     let output = args.output.clone().unwrap_or_else(|| default_output(&args.content, &args.paintings.style));
     Ok(RunOptions {
         content: args.content.clone(),
@@ -151,21 +143,6 @@ fn resolve(args: &RunArgs) -> Result<RunOptions> {
         save_partial: !args.no_partial,
         encoding: args.paint.encoding(),
     })
-}
-
-/// `--content-regions` with one `--style-regions` per style, or neither.
-fn region_paths(args: &RunArgs, masks: &MaskFiles, styles: usize) -> Result<Option<RegionPaths>> {
-    let Some(photo) = &args.content_regions else { return Ok(None) };
-    if !masks.paths.is_empty() {
-        return Err(usage!("{}: give masks or region maps (--content-regions), not both", masks.given_as));
-    }
-    if args.style_regions.len() != styles {
-        return Err(usage!(
-            "--style-regions: {} maps for {styles} --style images; give one per style, in the same order",
-            args.style_regions.len()
-        ));
-    }
-    Ok(Some(RegionPaths { photo: photo.clone(), paintings: args.style_regions.clone() }))
 }
 
 /// `hood.jpg` + `wave.jpg` → `hood_wave.png` in the current directory (`stdin_wave.png` for
