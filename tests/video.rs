@@ -238,3 +238,59 @@ fn ctrl_c_leaves_whole_frames_and_a_rerun_finishes_the_clip() {
     assert_eq!(skipped, left.len(), "{statuses:?}");
     assert!(statuses[skipped..].iter().all(|s| s == "done"), "{statuses:?}");
 }
+
+/// A 64×48 mask, white above half its height if `top`, else below.
+fn write_half_mask(path: &Path, top: bool) {
+    image::GrayImage::from_fn(64, 48, |_, y| image::Luma([if (y < 24) == top { 255 } else { 0 }]))
+        .save(path)
+        .unwrap();
+}
+
+#[test]
+fn masks_place_the_paintings_in_every_frame_and_a_missing_one_stops_the_clip() {
+    let t = TestDir::new();
+    clip(&t);
+    t.example("starry_night.jpg");
+    write_half_mask(&t.path("top.png"), true);
+    std::fs::create_dir(t.path("bottoms")).unwrap();
+    for name in FRAMES {
+        write_half_mask(&t.path(&format!("bottoms/{name}")), false);
+    }
+    // One mask for every frame, and a folder of masks named as the frames.
+    let masked = ["-s", "starry_night.jpg", "--style-mask", "top.png", "--style-mask", "bottoms"];
+    video(&t, &masked).assert_ok();
+    assert_eq!(files_in(&t.path("out")), FRAMES.iter().map(|s| s.to_string()).collect());
+    // The first frame is a plain masked run of that frame.
+    let single = t.nst(&[
+        "run",
+        "-c",
+        "frames/00001.png",
+        "-s",
+        "night_cafe.jpg",
+        "-s",
+        "starry_night.jpg",
+        "--style-mask",
+        "top.png",
+        "--style-mask",
+        "bottoms/00001.png",
+        "--preset",
+        "smoke",
+        "--device",
+        "cpu",
+        "-o",
+        "single.png",
+    ]);
+    single.assert_ok();
+    let pixels = |name: &str| image::open(t.path(name)).unwrap().to_rgb8().into_raw();
+    assert_eq!(pixels("out/00001.png"), pixels("single.png"), "video's first frame and run differ");
+    // Unmasked, the frames differ.
+    let into = |out: &str, extra: &[&str]| {
+        let base = ["video", "--frames", "frames", "-s", "night_cafe.jpg", "--out-dir", out];
+        t.nst(&[&base[..], &["--preset", "smoke", "--device", "cpu"], extra].concat())
+    };
+    into("plain", &[]).assert_ok();
+    assert_ne!(pixels("plain/00002.png"), pixels("out/00002.png"));
+    std::fs::remove_file(t.path("bottoms/00003.png")).unwrap();
+    into("again", &masked).assert_fails(2, "--style-mask: no image named 00003.* for frames/00003.png");
+    assert!(!t.path("again").exists(), "the clip was started");
+}

@@ -76,6 +76,8 @@ pub struct VideoArgs {
     pub frames: PathBuf,
     #[command(flatten)]
     pub paintings: Paintings,
+    #[command(flatten)]
+    pub placing: Placing,
     /// Folder for the painted frames, under the frames' own names (created if missing).
     #[arg(long, value_name = "DIR")]
     pub out_dir: PathBuf,
@@ -195,18 +197,20 @@ pub struct FeaturesArgs {
     pub device: DeviceChoice,
 }
 
-/// Where the paintings go: masks or region maps (`nst run` and `nst batch`).
+/// Where the paintings go: masks or region maps (`nst run`, `nst batch` and `nst video`).
 #[derive(clap::Args, Debug)]
 pub struct Placing {
     /// Where each --style applies: a greyscale image in the photo's shape, white where the
     /// painting applies, grey for part of it; one per --style, in order. Where the masks leave
-    /// room the photo stays unpainted. For `nst batch`, one mask for every photo or a folder of
-    /// them named as the photos (the paintings then make one output per photo).
+    /// room the photo stays unpainted. For `nst batch` and `nst video`, one mask for every photo
+    /// or frame, or a folder of them named as the photos or frames (a batch's paintings then
+    /// make one output per photo).
     #[arg(long, value_name = "IMAGE|DIR")]
     pub style_mask: Vec<PathBuf>,
     /// A colour-coded map of the photo's regions (say the sky blue, the rest red), with
     /// --style-regions: each region takes its style from the same colour of each painting's map.
-    /// For `nst batch`, one map for every photo or a folder of them named as the photos.
+    /// For `nst batch` and `nst video`, one map for all, or a folder of them named as the photos
+    /// or frames.
     #[arg(long, value_name = "IMAGE|DIR", requires = "style_regions")]
     pub content_regions: Option<PathBuf>,
     /// A map of a painting's regions in the colours of --content-regions; one per --style, in

@@ -13,16 +13,16 @@ use anyhow::{Context, Result, anyhow};
 use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget};
 use nst::encode::Encoding;
 use nst::error::Interrupted;
-use nst::inputs::{Content, MaskFiles, Styles, prepare_content, prepare_styles};
+use nst::inputs::{Styles, prepare_content, prepare_styles};
 use nst::jobs::{self, Job, Shard};
 use nst::painter::{Painter, Target};
-use nst::regions::RegionPaths;
 use nst::report::Progress;
 use nst::{Recipe, usage};
 
 use super::args::BatchArgs;
 use super::events;
-use super::paint::{self, blend, interrupt_flag, recipe_from};
+use super::paint::{blend, interrupt_flag, recipe_from};
+use super::placing::Placing;
 use super::progress::{self, Bar};
 
 /// One look of the batch: a style, or all styles blended, or placed by masks or region maps.
@@ -30,46 +30,6 @@ struct Look {
     name: String,
     styles: Vec<(PathBuf, f64)>,
     placing: Placing,
-}
-
-/// Where a look's paintings go in each photo.
-enum Placing {
-    Everywhere,
-    /// `--style-mask`: per painting, a mask or a folder of masks named as the photos.
-    Masks(MaskFiles),
-    /// `--content-regions` (a map, or a folder of maps named as the photos) and a map per
-    /// painting.
-    Regions {
-        photo: PathBuf,
-        paintings: Vec<PathBuf>,
-    },
-}
-
-impl Placing {
-    /// The files that place the paintings in `photo`, checked to exist.
-    fn for_photo(&self, photo: &Path) -> Result<Option<Placed>> {
-        Ok(match self {
-            Placing::Everywhere => None,
-            Placing::Masks(given) => Some(Placed::Masks(MaskFiles {
-                paths: given
-                    .paths
-                    .iter()
-                    .map(|g| jobs::per_photo(g, photo, &given.given_as))
-                    .collect::<Result<_>>()?,
-                given_as: given.given_as.clone(),
-            })),
-            Placing::Regions { photo: given, paintings } => Some(Placed::Regions(RegionPaths {
-                photo: jobs::per_photo(given, photo, "--content-regions")?,
-                paintings: paintings.clone(),
-            })),
-        })
-    }
-}
-
-/// One photo's masks or region maps.
-enum Placed {
-    Masks(MaskFiles),
-    Regions(RegionPaths),
 }
 
 #[derive(Default)]
@@ -85,7 +45,7 @@ pub fn batch(args: BatchArgs) -> Result<()> {
     let jobs = list_jobs(&args, &looks)?;
     // Every photo's masks or maps are found before anything is painted.
     for job in &jobs {
-        looks[job.look].placing.for_photo(&job.content)?;
+        looks[job.look].placing.check(&job.content)?;
     }
     // Styles are checked before anything is painted: a bad one spoils every job.
     let styles = looks.iter().map(|l| prepare_styles(&recipe, &l.styles)).collect::<Result<Vec<_>>>()?;
@@ -171,8 +131,8 @@ impl Counts {
 /// one, named `a+b`.
 fn looks(args: &BatchArgs, recipe: &Recipe) -> Result<Vec<Look>> {
     let joined = || args.style.iter().map(|s| jobs::stem(s)).collect::<Vec<_>>().join("+");
-    let placing = placing(args, recipe)?;
-    if !matches!(placing, Placing::Everywhere) {
+    let placing = Placing::asked(&args.placing, recipe, args.style.len(), &args.style_blend)?;
+    if !placing.is_everywhere() {
         let styles = match placing {
             Placing::Masks(_) => blend(&args.style, &[])?,
             _ => blend(&args.style, &args.style_blend)?,
@@ -196,15 +156,6 @@ fn looks(args: &BatchArgs, recipe: &Recipe) -> Result<Vec<Look>> {
 }
 
 /// The masks or region maps asked for, one per style.
-fn placing(args: &BatchArgs, recipe: &Recipe) -> Result<Placing> {
-    let (masks, regions) = paint::placing(&args.placing, recipe, args.style.len(), &args.style_blend)?;
-    Ok(match regions {
-        Some(RegionPaths { photo, paintings }) => Placing::Regions { photo, paintings },
-        None if !masks.paths.is_empty() => Placing::Masks(masks),
-        None => Placing::Everywhere,
-    })
-}
-
 struct Painting<'a> {
     recipe: &'a Recipe,
     looks: &'a [Look],
@@ -277,7 +228,7 @@ impl Painting<'_> {
             let encoding = Encoding { text, ..self.encoding.clone() };
             let target = Target { path: &job.output, save_partial: false, encoding: &encoding };
             let result = prepare_content(self.recipe, &job.content, &job.output, painter.styles())
-                .and_then(|content| self.placed(content, job, painter, bar))
+                .and_then(|content| self.looks[job.look].placing.place(content, &job.content, painter, bar))
                 .and_then(|content| {
                     let run_plan = painter.plan(&content)?;
                     painter.paint(content, &run_plan, &target, bar)
@@ -302,21 +253,6 @@ impl Painting<'_> {
             overall.inc(1);
         }
         Ok(())
-    }
-}
-
-impl Painting<'_> {
-    /// `content` with its look's paintings placed by its masks or region maps.
-    fn placed(&self, content: Content, job: &Job, painter: &Painter, bar: &mut Bar) -> Result<Content> {
-        match self.looks[job.look].placing.for_photo(&job.content)? {
-            None => Ok(content),
-            Some(Placed::Masks(masks)) => content.with_mask_files(&masks.paths, &masks.given_as),
-            Some(Placed::Regions(paths)) => {
-                let (content, notices) = content.with_regions(&paths, painter.styles())?;
-                notices.iter().for_each(|notice| bar.notice(notice));
-                Ok(content)
-            }
-        }
     }
 }
 

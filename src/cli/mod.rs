@@ -9,6 +9,7 @@ mod events;
 mod features;
 mod log;
 mod paint;
+mod placing;
 mod progress;
 mod run;
 mod score;

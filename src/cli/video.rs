@@ -22,6 +22,7 @@ use nst::{Recipe, usage};
 use super::args::VideoArgs;
 use super::events::{self, RecipeFrom, SCHEMA, StyleInput, VideoEnd, VideoEvent, VideoFrame, VideoLog};
 use super::paint::{blend, interrupt_flag, recipe_from};
+use super::placing::Placing;
 use super::progress::{self, Bar};
 
 pub fn video(args: VideoArgs) -> Result<()> {
@@ -35,7 +36,11 @@ pub fn video(args: VideoArgs) -> Result<()> {
         None => FlowSource::Computed(DisParams::medium()),
     };
     flows.check(&clip)?;
-    let style_paths = blend(&args.paintings.style, &args.paintings.style_blend)?;
+    let (style_count, blend_weights) = (args.paintings.style.len(), &args.paintings.style_blend);
+    let placing = Placing::asked(&args.placing, &recipe, style_count, blend_weights)?;
+    // Every frame's masks or map are found before anything is painted.
+    clip.frames.iter().try_for_each(|frame| placing.check(frame))?;
+    let style_paths = blend(&args.paintings.style, blend_weights)?;
     let styles = prepare_styles(&recipe, &style_paths)?;
     std::fs::create_dir_all(&args.out_dir)
         .map_err(|e| usage!("{}: --out-dir: cannot create: {e}", args.out_dir.display()))?;
@@ -64,6 +69,7 @@ pub fn video(args: VideoArgs) -> Result<()> {
         args: &args,
         recipe: &recipe,
         clip: &clip,
+        placing: &placing,
         outputs: &outputs,
         flows,
         records: Vec::new(),
@@ -91,6 +97,8 @@ struct Video<'a> {
     args: &'a VideoArgs,
     recipe: &'a Recipe,
     clip: &'a Clip,
+    /// Where the paintings go in each frame.
+    placing: &'a Placing,
     outputs: &'a [PathBuf],
     flows: FlowSource,
     records: Vec<VideoFrame<'a>>,
@@ -189,6 +197,7 @@ impl<'a> Video<'a> {
         let started = Instant::now();
         let (frame, output) = (&self.clip.frames[index], &self.outputs[index]);
         let content = prepare_content(self.recipe, frame, output, painter.styles())?;
+        let content = self.placing.place(content, frame, painter, bar)?;
         let photo = content.image().clone();
         let full_plan = painter.plan(&content)?;
         let (run_plan, carried, flows) = match previous {
