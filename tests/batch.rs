@@ -256,29 +256,11 @@ fn masks_per_photo_by_name_paint_what_nst_run_paints_and_a_missing_one_stops_the
         files_in(&t.path("out")),
         BTreeSet::from(["p0_night_cafe+starry_night.png".into(), "p1_night_cafe+starry_night.png".into()])
     );
-    let single = t.nst(&[
-        "run",
-        "-c",
-        "photos/p1.png",
-        "-s",
-        "night_cafe.jpg",
-        "-s",
-        "starry_night.jpg",
-        "--style-mask",
-        "sky/p1.png",
-        "--style-mask",
-        "ground/p1.png",
-        "--preset",
-        "smoke",
-        "--size",
-        "32",
-        "-n",
-        "2",
-        "-o",
-        "single.png",
-    ]);
+    let placed = util::two_masked("sky/p1.png", "ground/p1.png");
+    let small = ["--preset", "smoke", "--size", "32", "-n", "2", "-o", "single.png"];
+    let single = t.nst(&[&["run", "-c", "photos/p1.png"][..], &placed, &small].concat());
     single.assert_ok();
-    let pixels = |name: &str| image::open(t.path(name)).unwrap().to_rgb8().into_raw();
+    let pixels = |name: &str| t.pixels(name);
     assert_eq!(pixels("out/p1_night_cafe+starry_night.png"), pixels("single.png"), "batch and run differ");
     assert_ne!(pixels("out/p0_night_cafe+starry_night.png"), pixels("out/p1_night_cafe+starry_night.png"));
     // One mask missing: refused before anything is painted.

@@ -186,28 +186,11 @@ fn each_region_is_nearer_its_own_painting() {
 fn masked_tiles_paint_what_the_whole_image_paints() {
     let t = setup();
     let masked = [
-        "run",
-        "-c",
-        "cat.png",
-        "-s",
-        "night_cafe.jpg",
-        "-s",
-        "starry_night.jpg",
-        "--style-mask",
-        "top.png",
-        "--style-mask",
-        "bottom.png",
-        "--size",
-        "64",
-        "-n",
-        "4",
-        "--scales",
-        "1",
-        "--device",
-        "cpu",
-        "--progress",
-        "none",
-    ];
+        &["run", "-c", "cat.png"][..],
+        &util::two_masked("top.png", "bottom.png"),
+        &["--size", "64", "-n", "4", "--scales", "1", "--device", "cpu", "--progress", "none"],
+    ]
+    .concat();
     t.nst(&[&masked[..], &["-o", "whole.png", "--sheet", "sheet.png"]].concat()).assert_ok();
     // The sheet shows each mask after its painting: six panels at the result's height (at
     // least 128), 8 px apart.

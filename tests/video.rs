@@ -261,27 +261,17 @@ fn masks_place_the_paintings_in_every_frame_and_a_missing_one_stops_the_clip() {
     video(&t, &masked).assert_ok();
     assert_eq!(files_in(&t.path("out")), FRAMES.iter().map(|s| s.to_string()).collect());
     // The first frame is a plain masked run of that frame.
-    let single = t.nst(&[
-        "run",
-        "-c",
-        "frames/00001.png",
-        "-s",
-        "night_cafe.jpg",
-        "-s",
-        "starry_night.jpg",
-        "--style-mask",
-        "top.png",
-        "--style-mask",
-        "bottoms/00001.png",
-        "--preset",
-        "smoke",
-        "--device",
-        "cpu",
-        "-o",
-        "single.png",
-    ]);
+    let placed = util::two_masked("top.png", "bottoms/00001.png");
+    let single = t.nst(
+        &[
+            &["run", "-c", "frames/00001.png"][..],
+            &placed,
+            &["--preset", "smoke", "--device", "cpu", "-o", "single.png"],
+        ]
+        .concat(),
+    );
     single.assert_ok();
-    let pixels = |name: &str| image::open(t.path(name)).unwrap().to_rgb8().into_raw();
+    let pixels = |name: &str| t.pixels(name);
     assert_eq!(pixels("out/00001.png"), pixels("single.png"), "video's first frame and run differ");
     // Unmasked, the frames differ.
     let into = |out: &str, extra: &[&str]| {

@@ -75,6 +75,11 @@ impl TestDir {
         self.nst(&full)
     }
 
+    /// The RGB bytes of the image `name`.
+    pub fn pixels(&self, name: &str) -> Vec<u8> {
+        image::open(self.path(name)).expect("an image").to_rgb8().into_raw()
+    }
+
     pub fn nst(&self, args: &[&str]) -> Run {
         self.nst_with_env(&[], args)
     }
@@ -92,6 +97,12 @@ impl TestDir {
             .expect("run nst");
         Run { output, args: args.iter().map(|s| s.to_string()).collect() }
     }
+}
+
+/// The night café where `cafe_mask` is white and The Starry Night where `starry_mask` is:
+/// `-s … -s … --style-mask … --style-mask …`.
+pub fn two_masked<'a>(cafe_mask: &'a str, starry_mask: &'a str) -> [&'a str; 8] {
+    ["-s", "night_cafe.jpg", "-s", "starry_night.jpg", "--style-mask", cafe_mask, "--style-mask", starry_mask]
 }
 
 /// "loss A → B" from the summary line.
