@@ -105,12 +105,13 @@ pub fn plan(options: &RunOptions, prepared: &Prepared, device: &ComputeDevice) -
 }
 
 /// This machine's pace in seconds per pixel of work ([`plan::seconds_per_pixel`]), for a dry
-/// run's time estimate: loads the model and times one evaluation.
-pub fn pace(options: &RunOptions, device: &ComputeDevice) -> Result<f64> {
+/// run's time estimate: loads the model and times one evaluation, with as many masked
+/// paintings as `prepared` has.
+pub fn pace(options: &RunOptions, prepared: &Prepared, device: &ComputeDevice) -> Result<f64> {
     let recipe = &options.recipe;
     let weights = weights::load(options.weights.as_deref(), recipe.loss.deepest())?;
     let model = Vgg19::new(weights, recipe.pooling, &device.device);
-    plan::seconds_per_pixel(&model, &recipe.loss, &device.device)
+    plan::seconds_per_pixel(&model, &recipe.loss, &device.device, prepared.content.guides.len())
 }
 
 /// [`run`] for inputs already checked by [`prepare`] and planned by [`plan`].

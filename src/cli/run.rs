@@ -42,7 +42,7 @@ pub fn run(args: RunArgs) -> Result<()> {
     }
     let run_plan = nst::transfer::plan(&options, &prepared, &device)?;
     if args.dry_run {
-        let pace = nst::transfer::pace(&options, &device)?;
+        let pace = nst::transfer::pace(&options, &prepared, &device)?;
         print_plan(&run_plan.levels, pace, options.recipe.max_memory, device.is_gpu);
         return Ok(());
     }
