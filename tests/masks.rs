@@ -208,6 +208,21 @@ fn masked_tiles_paint_what_the_whole_image_paints() {
     assert!(largest <= 2, "tiled and whole masked results differ by {largest} grey levels");
 }
 
+/// A mask fainter than a Gram matrix can hold (grey 2 of 255) leaves its painting's style
+/// terms out at every layer instead of dividing by its zero mass: the run finishes.
+#[test]
+fn a_faint_mask_paints_without_a_nan() {
+    let t = setup();
+    write_mask(&t, "faint.png", 2, 2, 0.5);
+    for tiles in [&[][..], &["--tile-size", "16", "--size", "64"]] {
+        let base = ["run", "-c", "cat.png", "--preset", "smoke", "--device", "cpu", "-o", "o.png"];
+        let run = t.nst(&[&base[..], &util::two_masked("faint.png", "white.png"), tiles].concat());
+        run.assert_ok();
+        let (_, last) = util::losses(&run.stderr());
+        assert!(last.is_finite(), "{}", run.stderr());
+    }
+}
+
 /// The recipe's `style_masks` are `--style-mask`'s: the same pixels; and the flag replaces them.
 #[test]
 fn a_recipes_style_masks_are_the_flags() {

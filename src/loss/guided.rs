@@ -82,6 +82,13 @@ impl LayerMask {
         Ok(LayerMask { tensor, values, width: mw, mass, support })
     }
 
+    /// Whether nothing of the region reaches this layer (a mask fainter than [`NEGLIGIBLE`], or
+    /// a region smaller than a position): its Gram matrix is undefined, and the layer is left
+    /// out for it.
+    pub fn is_empty(&self) -> bool {
+        self.mass == 0.0
+    }
+
     /// The map's `rows`×`cols` (a tile's [`crate::model::tiles::Tile::core_in_map`]) and its
     /// mass Σm², for [`super::GramSum::add_weighted`].
     pub fn part(&self, [rows, cols]: [Range<usize>; 2]) -> (Tensor<4>, f64) {
@@ -94,7 +101,8 @@ impl LayerMask {
     }
 }
 
-/// (F⊙m)(F⊙m)ᵀ / Σm² for features `[1, C, h, w]` and a mask at their layer: `[C, C]`.
+/// (F⊙m)(F⊙m)ᵀ / Σm² for features `[1, C, h, w]` and a mask at their layer that is not empty
+/// ([`LayerMask::is_empty`]): `[C, C]`.
 pub fn guided_gram(features: Tensor<4>, mask: &LayerMask) -> Tensor<2> {
     let [_, c, h, w] = features.dims();
     let weighted = match &mask.support {
@@ -103,7 +111,7 @@ pub fn guided_gram(features: Tensor<4>, mask: &LayerMask) -> Tensor<2> {
         }
         None => features.mul(mask.tensor.clone()).reshape([c, h * w]),
     };
-    weighted.clone().matmul(weighted.transpose()).div_scalar(mask.mass.max(f64::MIN_POSITIVE) as f32)
+    weighted.clone().matmul(weighted.transpose()).div_scalar(mask.mass as f32)
 }
 
 /// A [`GuidedStyle`] in an objective: its mask at each of the objective's layers that match
@@ -141,7 +149,11 @@ pub fn region_error(
     let mut errors = Vec::with_capacity(wanted.len());
     for (index, act) in wanted.iter().zip(acts) {
         let Some(a) = grams.of_layer(*index) else { continue };
-        let g = guided_gram(act, &LayerMask::new(mask, *index)?);
+        let layer_mask = LayerMask::new(mask, *index)?;
+        if layer_mask.is_empty() {
+            continue;
+        }
+        let g = guided_gram(act, &layer_mask);
         let relative = super::gram_loss(g, a.clone(), crate::recipe::StyleNormalization::Relative);
         errors.push(crate::readback::values(relative, "a region's Gram error")?[0] as f64);
     }

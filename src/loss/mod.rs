@@ -246,7 +246,8 @@ impl Objective {
                     .layers
                     .iter()
                     .map(|layer| match style.grams.of_layer(layer.index).filter(|_| layer.style > 0.0) {
-                        Some(_) => guided::LayerMask::new(&style.mask, layer.index).map(Some),
+                        Some(_) => guided::LayerMask::new(&style.mask, layer.index)
+                            .map(|mask| Some(mask).filter(|mask| !mask.is_empty())),
                         None => Ok(None),
                     })
                     .collect::<Result<_>>()?;
