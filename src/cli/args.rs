@@ -57,11 +57,14 @@ const RUN_EXAMPLES: &str = "Examples:
   nst run -c photo.jpg -s painting.jpg --size 1024 -o print.png --depth 16
   nst run -c photo.jpg -s a.jpg -s b.jpg --style-blend 0.7,0.3
   nst run -c photo.jpg -s painting.jpg --preserve-colors luminance --style-scale 0.5
+  nst run -c photo.jpg -s a.jpg -s b.jpg --style-mask sky.png --style-mask rest.png   # a where sky.png is white
+  nst run -c photo.jpg -s painting.jpg --content-regions photo_map.png --style-regions painting_map.png
   nst run -c photo.jpg -s painting.jpg --json | jq -c 'select(.event == \"end\")'";
 
 const BATCH_EXAMPLES: &str = "Examples:
   nst batch --content-dir photos/ -s wave.jpg -s starry.jpg --out-dir out/ --manifest out/jobs.jsonl
-  nst batch --content-list todo.txt -s wave.jpg --out-dir out/ --shard 2/8   # machine 2 of 8";
+  nst batch --content-list todo.txt -s wave.jpg --out-dir out/ --shard 2/8   # machine 2 of 8
+  nst batch --content-dir photos/ -s a.jpg -s b.jpg --style-mask skies/ --style-mask grounds/   # skies/NAME.png per photo";
 
 const VIDEO_EXAMPLES: &str = "Examples:
   mkdir -p frames && ffmpeg -i clip.mp4 frames/%05d.png
