@@ -226,11 +226,6 @@ impl Content {
         let notices = std::iter::once(&photo).chain(&paintings).filter_map(|m| m.notice.clone()).collect();
         Ok((self, notices))
     }
-
-    /// Whether the paintings are masked.
-    pub fn masked(&self) -> bool {
-        !self.guides.is_empty()
-    }
 }
 
 /// Check the output path, then decode and scale the content photo (and an `init` image file).

@@ -263,6 +263,12 @@ fn bad_masks_are_refused_naming_the_flag_or_file() {
         (vec!["--style-mask", "missing.png"], "missing.png"),
     ];
     assert_refused(&t, &cases);
+    // nst score's masks: each in the shape of the image it marks.
+    let score = ["score", "-c", "cat.png", "-s", "night_cafe.jpg", "--device", "cpu"];
+    t.nst(&[&score[..], &["--mask", "square.png", "cat.png"]].concat())
+        .assert_fails(2, "square.png: --mask is 100×100, the image 451×300");
+    t.nst(&[&score[..], &["--mask", "top.png", "--painting-mask", "square.png", "cat.png"]].concat())
+        .assert_fails(2, "square.png: --painting-mask is 100×100, the painting 634×500");
 }
 
 /// The fixtures' region maps: the cat's top half blue, bottom half red; the painting's left

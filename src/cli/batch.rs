@@ -132,14 +132,8 @@ impl Counts {
 fn looks(args: &BatchArgs, recipe: &Recipe) -> Result<Vec<Look>> {
     let joined = || args.style.iter().map(|s| jobs::stem(s)).collect::<Vec<_>>().join("+");
     let placing = Placing::asked(&args.placing, recipe, args.style.len(), &args.style_blend)?;
-    if !placing.is_everywhere() {
-        let styles = match placing {
-            Placing::Masks(_) => blend(&args.style, &[])?,
-            _ => blend(&args.style, &args.style_blend)?,
-        };
-        return Ok(vec![Look { name: joined(), styles, placing }]);
-    }
-    if !args.style_blend.is_empty() {
+    if !placing.is_everywhere() || !args.style_blend.is_empty() {
+        // Masks refuse --style-blend (Placing::asked), so theirs are equal weights.
         let styles = blend(&args.style, &args.style_blend)?;
         return Ok(vec![Look { name: joined(), styles, placing }]);
     }
@@ -155,7 +149,6 @@ fn looks(args: &BatchArgs, recipe: &Recipe) -> Result<Vec<Look>> {
     Ok(looks)
 }
 
-/// The masks or region maps asked for, one per style.
 struct Painting<'a> {
     recipe: &'a Recipe,
     looks: &'a [Look],

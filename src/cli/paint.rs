@@ -1,5 +1,5 @@
-//! What `nst run` and `nst batch` share: flags → recipe, the style blend, masks or region maps
-//! and the interrupt flag.
+//! What `nst run`, `nst batch` and `nst video` share: flags → recipe, the style blend, masks or
+//! region maps and the interrupt flag.
 
 use std::path::PathBuf;
 use std::sync::Arc;

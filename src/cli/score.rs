@@ -40,19 +40,7 @@ pub fn score(args: ScoreArgs) -> Result<()> {
     }
     if let Some(path) = &args.painting_mask {
         let mask = image_io::load(path, "painting mask")?;
-        if !image_io::same_shape(
-            (mask.width(), mask.height()),
-            (readouts.painting.width(), readouts.painting.height()),
-        ) {
-            return Err(usage!(
-                "{}: --painting-mask is {}×{}, the painting {}×{}: it needs the painting's shape",
-                path.display(),
-                mask.width(),
-                mask.height(),
-                readouts.painting.width(),
-                readouts.painting.height()
-            ));
-        }
+        check_shape(path, "--painting-mask", &mask, ("painting", &readouts.painting))?;
         readouts.painting_mask = Some(mask);
     }
     for (path, image, photo) in &images {
@@ -93,7 +81,7 @@ impl<'a> Readouts<'a> {
         let measures = measures_of(image, photo, &self.painting);
         let region = match &self.mask {
             Some((mask_path, mask)) => {
-                check_shape(mask_path, mask, image)?;
+                check_shape(mask_path, "--mask", mask, ("image", image))?;
                 let painting = (&self.painting, self.painting_mask.as_ref());
                 Some(nst::loss::readout::region_of_image(&self.model, loss, image, painting, mask, dev)?)
             }
@@ -127,16 +115,19 @@ impl<'a> Readouts<'a> {
     }
 }
 
-/// A mask must have the image's shape (within 2%), as `--style-mask` has the photo's.
-fn check_shape(path: &Path, mask: &DynamicImage, image: &DynamicImage) -> Result<()> {
-    if !image_io::same_shape((mask.width(), mask.height()), (image.width(), image.height())) {
+/// A mask (`flag`) must have the shape of the image it marks, `what` (within 2%), as
+/// `--style-mask` has the photo's.
+fn check_shape(
+    path: &Path,
+    flag: &str,
+    mask: &DynamicImage,
+    (what, image): (&str, &DynamicImage),
+) -> Result<()> {
+    let ((mw, mh), (w, h)) = ((mask.width(), mask.height()), (image.width(), image.height()));
+    if !image_io::same_shape((mw, mh), (w, h)) {
         return Err(usage!(
-            "{}: --mask is {}×{}, the image {}×{}: a mask needs the image's shape",
-            path.display(),
-            mask.width(),
-            mask.height(),
-            image.width(),
-            image.height()
+            "{}: {flag} is {mw}×{mh}, the {what} {w}×{h}: a mask needs the shape of the image it marks",
+            path.display()
         ));
     }
     Ok(())

@@ -31,7 +31,7 @@ pub struct GuidedStyle {
 
 /// `mask` `[1, 1, H, W]` at a layer's map of `h`×`w`: each position the mean of the pixels it
 /// covers.
-pub fn mask_at(mask: &Tensor<4>, h: usize, w: usize) -> Tensor<4> {
+fn mask_at(mask: &Tensor<4>, h: usize, w: usize) -> Tensor<4> {
     let [_, _, mh, mw] = mask.dims();
     if (mh, mw) == (h, w) { mask.clone() } else { adaptive_avg_pool2d(mask.clone(), [h, w]) }
 }

@@ -134,7 +134,8 @@ impl Objective {
         for ((painting, sums), slopes) in self.guided.iter().zip(guided_sums).zip(&mut slopes.guided) {
             for ((k, target), sum) in self.targets.iter().enumerate().zip(sums) {
                 let Some(a) = painting.style.grams.of_layer(target.layer.index) else { continue };
-                let Some(gram) = sum.finish().filter(|_| painting.layers[k].is_some()) else { continue };
+                // Nothing was added at a layer its mask leaves out: no Gram there.
+                let Some(gram) = sum.finish() else { continue };
                 let weight = painting.weight(&target.layer, &self.spec) * style_weight;
                 let (value, slope) = value_and_slope(gram, a, weight, norm)?;
                 style += value;
