@@ -61,7 +61,7 @@ impl StyleGrams {
 
     /// One painting's Grams (and colour moments, where the palette term has a weight).
     fn of_painting(model: &Vgg19, spec: &LossSpec, style: &Tensor<4>, tile: Option<usize>) -> Self {
-        let mut grams = StyleGrams::of_layers(model, spec, style, None, tile);
+        let mut grams = StyleGrams::of_layers(model, spec, style, &[None], tile).remove(0);
         grams.colours = (spec.palette_weight > 0.0).then(|| palette::ColourMoments::of(style.clone()));
         grams
     }
@@ -75,48 +75,75 @@ impl StyleGrams {
         mask: &Tensor<4>,
         tile: Option<usize>,
     ) -> Result<Self> {
-        let masks: Vec<_> = spec
-            .style_indices()
-            .into_iter()
-            .map(|index| guided::LayerMask::new(mask, index))
-            .collect::<Result<_>>()?;
-        let mut grams = StyleGrams::of_layers(model, spec, style, Some(&masks), tile);
-        grams.colours = (spec.palette_weight > 0.0)
-            .then(|| palette::ColourMoments::of_masked(style.clone(), mask.clone()));
-        Ok(grams)
+        Ok(StyleGrams::of_regions(model, spec, style, std::slice::from_ref(mask), tile)?.remove(0))
     }
 
-    /// The Grams of `style` at `spec`'s style layers, each weighted by its layer's mask if
-    /// given, seen tile by tile when larger than `tile`.
+    /// [`StyleGrams::of_region`] for each of `masks`, the painting seen once for them all.
+    pub fn of_regions(
+        model: &Vgg19,
+        spec: &LossSpec,
+        style: &Tensor<4>,
+        masks: &[Tensor<4>],
+        tile: Option<usize>,
+    ) -> Result<Vec<Self>> {
+        let layer_masks = masks
+            .iter()
+            .map(|mask| {
+                spec.style_indices()
+                    .into_iter()
+                    .map(|index| guided::LayerMask::new(mask, index))
+                    .collect::<Result<Vec<_>>>()
+            })
+            .collect::<Result<Vec<_>>>()?;
+        let regions: Vec<Option<&[guided::LayerMask]>> = layer_masks.iter().map(|m| Some(&m[..])).collect();
+        let mut all = StyleGrams::of_layers(model, spec, style, &regions, tile);
+        for (grams, mask) in all.iter_mut().zip(masks) {
+            grams.colours = (spec.palette_weight > 0.0)
+                .then(|| palette::ColourMoments::of_masked(style.clone(), mask.clone()));
+        }
+        Ok(all)
+    }
+
+    /// The Grams of `style` at `spec`'s style layers, for each of `regions`: all of it (None),
+    /// or each layer weighted by its mask; one pass of the network for them all, tile by tile
+    /// when larger than `tile`.
     fn of_layers(
         model: &Vgg19,
         spec: &LossSpec,
         style: &Tensor<4>,
-        masks: Option<&[guided::LayerMask]>,
+        regions: &[Option<&[guided::LayerMask]>],
         tile: Option<usize>,
-    ) -> Self {
+    ) -> Vec<Self> {
         let wanted = spec.style_indices();
         let [_, _, h, w] = style.dims();
         let grid = TileGrid::cut(h, w, &wanted, tile);
-        let mut sums: Vec<GramSum> = wanted.iter().map(|_| GramSum::default()).collect();
+        let mut sums: Vec<Vec<GramSum>> =
+            regions.iter().map(|_| wanted.iter().map(|_| GramSum::default()).collect()).collect();
         grid.for_each(model, style, &wanted, |tile, acts| {
-            for (k, (sum, act)) in sums.iter_mut().zip(acts).enumerate() {
-                match masks {
-                    Some(masks) => {
-                        sum.add_weighted(act, masks[k].part(tile.core_in_map(stride(wanted[k]), (h, w))))
+            for (k, act) in acts.into_iter().enumerate() {
+                for (region, sums) in regions.iter().zip(sums.iter_mut()) {
+                    match region {
+                        Some(masks) => sums[k].add_weighted(
+                            act.clone(),
+                            masks[k].part(tile.core_in_map(stride(wanted[k]), (h, w))),
+                        ),
+                        None => sums[k].add(act.clone()),
                     }
-                    None => sum.add(act),
                 }
             }
         });
-        let layers = wanted
-            .iter()
-            .zip(sums)
-            .filter_map(|(&index, sum)| {
-                sum.finish().map(|(gram, positions)| StyleLayer { index, gram, positions })
+        sums.into_iter()
+            .map(|sums| {
+                let layers = wanted
+                    .iter()
+                    .zip(sums)
+                    .filter_map(|(&index, sum)| {
+                        sum.finish().map(|(gram, positions)| StyleLayer { index, gram, positions })
+                    })
+                    .collect();
+                StyleGrams { layers, colours: None }
             })
-            .collect();
-        StyleGrams { layers, colours: None }
+            .collect()
     }
 
     /// Paintings' Grams blended by weight (the weights as given: [`StyleGrams::new`]'s are

@@ -299,27 +299,37 @@ impl Painter {
     }
 
     /// Each guide's painting (or its region) as Grams, with the guide's mask at `photo`'s size
-    /// (a level's), for a run with masks or region maps.
+    /// (a level's), for a run with masks or region maps. Each painting is seen once per level,
+    /// however many regions of it the guides take.
     fn guided_for(&self, photo: &Planar, guides: &[Guide], tile: Option<usize>) -> Result<Vec<GuidedStyle>> {
         let (side, device) = (photo.width.max(photo.height) as u32, &self.device.device);
         let level_scale = side as f64 / self.plan.schedule.size as f64;
         let adapt = |style: Planar| self.plan.colours.adapt_painting(style, photo);
+        let mut grams: Vec<Option<StyleGrams>> = vec![None; guides.len()];
+        for (number, (style, _)) in self.styles.images.iter().enumerate() {
+            let its: Vec<usize> = (0..guides.len()).filter(|&g| guides[g].style == number).collect();
+            let regions: Vec<&image_io::Mask> =
+                its.iter().filter_map(|&g| guides[g].painting.as_ref()).collect();
+            if regions.is_empty() {
+                // Masks: the whole painting, its Grams shared by its guides.
+                let alone = [(style.clone(), 1.0)];
+                let whole = grams_at_level(&self.model, &self.plan, &alone, (side, tile), device, adapt);
+                its.iter().for_each(|&g| grams[g] = Some(whole.clone()));
+                continue;
+            }
+            // Region maps: every guide of this painting takes a region of it.
+            let shrunk = adapt(shrunk_for_level(style, level_scale));
+            let masks: Vec<_> =
+                regions.iter().map(|r| r.resized(shrunk.width, shrunk.height).to_tensor(device)).collect();
+            let painting = to_tensor(&shrunk, device);
+            let each = StyleGrams::of_regions(&self.model, &self.plan.loss, &painting, &masks, tile)?;
+            its.iter().zip(each).for_each(|(&g, region)| grams[g] = Some(region));
+        }
         guides
             .iter()
-            .map(|guide| {
-                let style = &self.styles.images[guide.style].0;
-                let grams = match &guide.painting {
-                    None => {
-                        let alone = [(style.clone(), 1.0)];
-                        grams_at_level(&self.model, &self.plan, &alone, (side, tile), device, adapt)
-                    }
-                    Some(region) => {
-                        let shrunk = adapt(shrunk_for_level(style, level_scale));
-                        let region = region.resized(shrunk.width, shrunk.height).to_tensor(device);
-                        let painting = to_tensor(&shrunk, device);
-                        StyleGrams::of_region(&self.model, &self.plan.loss, &painting, &region, tile)?
-                    }
-                };
+            .zip(grams)
+            .map(|(guide, grams)| {
+                let grams = grams.ok_or_else(|| anyhow!("a guide names painting {} of none", guide.style))?;
                 let mask = guide.photo.resized(photo.width, photo.height);
                 Ok(GuidedStyle { grams, mask: mask.to_tensor(device), share: guide.weight * mask.share() })
             })
