@@ -115,24 +115,13 @@ fn shards_together_cover_the_folder_exactly_once() {
 
 #[test]
 fn a_batch_killed_part_way_finishes_on_restart_with_no_partial_files() {
-    use std::process::{Command, Stdio};
+    use std::process::Stdio;
     let t = TestDir::new();
     photo_folder(&t, 4, &[]);
     t.example("night_cafe.jpg");
     let args = ["batch", "--content-dir", "photos", "-s", "night_cafe.jpg", "--out-dir", "out"];
     let slow = ["--preset", "smoke", "--size", "40", "-n", "100"];
-    let mut child = Command::new(env!("CARGO_BIN_EXE_nst"))
-        .args(args)
-        .args(slow)
-        .current_dir(t.dir.path())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(120);
-    while !t.path("out/p0_night_cafe.png").exists() {
-        assert!(std::time::Instant::now() < deadline, "no first output within two minutes");
-        std::thread::sleep(std::time::Duration::from_millis(20));
-    }
+    let mut child = t.start_until(&[&args[..], &slow].concat(), "out/p0_night_cafe.png", Stdio::null());
     child.kill().unwrap(); // SIGKILL: no handler runs, no cleanup
     child.wait().unwrap();
     let done_before = files_in(&t.path("out")).iter().filter(|n| n.ends_with(".png")).count();

@@ -205,18 +205,7 @@ fn ctrl_c_leaves_whole_frames_and_a_rerun_finishes_the_clip() {
     let args =
         ["video", "--frames", "frames", "-s", "night_cafe.jpg", "--out-dir", "out", "--preset", "smoke"];
     let slow = ["--device", "cpu", "--frame-iterations", "100000"];
-    let child = Command::new(env!("CARGO_BIN_EXE_nst"))
-        .args(args)
-        .args(slow)
-        .current_dir(t.dir.path())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(120);
-    while !t.path("out/00001.png").exists() {
-        assert!(std::time::Instant::now() < deadline, "no first frame within two minutes");
-        std::thread::sleep(std::time::Duration::from_millis(20));
-    }
+    let child = t.start_until(&[&args[..], &slow].concat(), "out/00001.png", Stdio::piped());
     assert!(Command::new("kill").args(["-INT", &child.id().to_string()]).status().unwrap().success());
     let output = child.wait_with_output().unwrap();
     let stderr = String::from_utf8_lossy(&output.stderr);

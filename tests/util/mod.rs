@@ -75,6 +75,23 @@ impl TestDir {
         self.nst(&full)
     }
 
+    /// `nst ARGS…` started in the background, its stderr to `stderr`, returned once it has
+    /// written `file` (two minutes at most): a run to interrupt mid-way.
+    pub fn start_until(&self, args: &[&str], file: &str, stderr: std::process::Stdio) -> std::process::Child {
+        let child = Command::new(env!("CARGO_BIN_EXE_nst"))
+            .args(args)
+            .current_dir(self.dir.path())
+            .stderr(stderr)
+            .spawn()
+            .expect("start nst");
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(120);
+        while !self.path(file).exists() {
+            assert!(std::time::Instant::now() < deadline, "no {file} within two minutes");
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
+        child
+    }
+
     /// The RGB bytes of the image `name`.
     pub fn pixels(&self, name: &str) -> Vec<u8> {
         image::open(self.path(name)).expect("an image").to_rgb8().into_raw()
